@@ -1,0 +1,20 @@
+"""The Typer application; sub-command groups register themselves here."""
+
+from __future__ import annotations
+
+import typer
+
+from uplift.cli import library as library_commands
+from uplift.cli import site as site_commands
+
+app = typer.Typer(
+    help=(
+        "Uplift: plan, deploy and prove process improvements.\n\n"
+        "Besides the commands below, every Django management command is available "
+        "as 'uplift <command>' (migrate, createsuperuser, shell, check, …)."
+    ),
+    no_args_is_help=True,
+    add_completion=False,
+)
+app.add_typer(library_commands.app, name="library")
+site_commands.register(app)

@@ -1,0 +1,44 @@
+"""Site-level commands: setup (migrate + models + demo) and serve."""
+
+from __future__ import annotations
+
+import typer
+
+from uplift.cli.bootstrap import setup_django
+
+
+def register(app: typer.Typer) -> None:
+    """Add the site commands to the top-level application."""
+
+    @app.command()
+    def setup(
+        demo: bool = typer.Option(True, help="Load the demo organization and its users."),
+    ) -> None:
+        """Migrate the database, load the shipped models and (by default) the demo. Idempotent."""
+        setup_django()
+        from django.core.management import call_command  # noqa: PLC0415
+
+        from uplift.apps.accounts.services import roles_ensure  # noqa: PLC0415
+        from uplift.apps.library.services import library_load_shipped  # noqa: PLC0415
+
+        call_command("migrate", interactive=False, verbosity=0)
+        typer.echo("Database migrated.")
+        roles_ensure()
+        typer.echo("Roles and their permissions are in place.")
+        for line in library_load_shipped():
+            typer.echo(line)
+        if demo:
+            from uplift.apps.organization.demo import demo_load  # noqa: PLC0415
+
+            for line in demo_load():
+                typer.echo(line)
+
+    @app.command()
+    def serve(
+        address: str = typer.Option("127.0.0.1:8000", help="host:port to listen on."),
+    ) -> None:
+        """Serve Uplift with Django's server (for a local instance; see docs/deployment.md)."""
+        setup_django()
+        from django.core.management import call_command  # noqa: PLC0415
+
+        call_command("runserver", address, use_reloader=False)

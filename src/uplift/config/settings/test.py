@@ -1,0 +1,20 @@
+"""Test settings: the database comes from DATABASE_URL (SQLite by default)."""
+
+import os
+
+import dj_database_url
+
+from .base import *  # noqa: F403  (settings modules extend the base namespace)
+
+DEBUG = False
+SECRET_KEY = "test-only-not-secret"  # noqa: S105
+ALLOWED_HOSTS = ["testserver", "127.0.0.1", "localhost"]
+PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]  # fast hashing in tests
+DATABASES = {
+    "default": dj_database_url.parse(os.environ.get("DATABASE_URL", "sqlite:///:memory:"))
+}
+STORAGES = {
+    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
+}
+LOGGING["loggers"]["uplift"]["level"] = "WARNING"  # noqa: F405
