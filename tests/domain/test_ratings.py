@@ -309,7 +309,7 @@ def test_practice_judgment_outside_the_candidates_is_refused():
 
 
 def test_judgment_without_rationale_is_refused():
-    with pytest.raises(RatingError, match="PP SP 1.2: a judgment needs a rationale"):
+    with pytest.raises(RatingError, match=r"PP SP 1\.2: a judgment needs a rationale"):
         rate(mixed(), practice_judgments={"PP SP 1.2": Judgment("LI", "  ")})
 
 
@@ -451,7 +451,7 @@ def test_json_shape_matches_the_documented_contract():
     assert data["open_judgments"] == []
 
 
-# --- properties -------------------------------------------------------------------------------------
+# --- properties ---------------------------------------------------------------------
 
 ORDER = {NI: 0, PI: 1, LI: 2, FI: 3}
 GOAL_ORDER = {U: 0, S: 1}
