@@ -1,9 +1,19 @@
-"""API URLs: the router, the OpenAPI document and its interactive docs."""
+"""API URLs (namespace ``api``): the router, token sign-in, the OpenAPI document and docs.
 
-from django.urls import path
+The schema and its Swagger UI are public: they describe the API and hold no data.
+"""
+
+from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 
+from uplift.api.auth import TokenObtainView
+from uplift.api.router import router
+
+app_name = "api"
+
 urlpatterns = [
-    path("schema/", SpectacularAPIView.as_view(), name="api-schema"),
-    path("docs/", SpectacularSwaggerView.as_view(url_name="api-schema"), name="api-docs"),
+    path("auth/token/", TokenObtainView.as_view(), name="token"),
+    path("schema/", SpectacularAPIView.as_view(), name="schema"),
+    path("docs/", SpectacularSwaggerView.as_view(url_name="api:schema"), name="docs"),
+    path("", include(router.urls)),
 ]
