@@ -2,14 +2,35 @@
 
 from __future__ import annotations
 
-from django.db.models import Count, OuterRef, QuerySet, Subquery, Value
+from collections import defaultdict
+from collections.abc import Iterable, Iterator, Sequence
+from dataclasses import dataclass
+
+from django.db.models import Count, F, OuterRef, Prefetch, Q, QuerySet, Subquery, Value
 from django.db.models.functions import Coalesce
 
-from uplift.apps.library.choices import GoalKind
-from uplift.apps.library.models import Goal, Practice, ProcessArea, ProcessModel
+from uplift.apps.library.choices import GoalKind, LevelKind
+from uplift.apps.library.models import (
+    Goal,
+    Level,
+    Mapping,
+    MappingEntry,
+    Outcome,
+    Practice,
+    ProcessArea,
+    ProcessModel,
+    Variant,
+)
+from uplift.domain.library_compare import (
+    AreaOutline,
+    ModelComparison,
+    ModelOutline,
+    PracticeOutline,
+    compare_models,
+)
 
 
-def _count(queryset: QuerySet, field: str = "model") -> Subquery:
+def _count(queryset: QuerySet, field: str = "model") -> Coalesce:
     """A correlated COUNT(*) per model; subqueries avoid the row explosion of joined Counts."""
     return Coalesce(
         Subquery(
@@ -38,3 +59,337 @@ def model_list() -> QuerySet[ProcessModel]:
         generic_goal_count=_count(Goal.objects.filter(kind=GoalKind.GENERIC)),
         generic_practice_count=_count(Practice.objects.filter(process_area__isnull=True)),
     ).order_by("identifier", "version")
+
+
+# -- pages of the library (dashboard, detail, search, compare) -----------------------------
+
+
+@dataclass(frozen=True)
+class LibrarySummary:
+    """What the dashboard shows: how many versions are loaded, and the latest ones."""
+
+    version_count: int
+    latest: list[ProcessModel]
+
+
+def library_summary() -> LibrarySummary:
+    """Count every loaded version and list the latest version of each model with counts."""
+    models = list(model_list())
+    return LibrarySummary(
+        version_count=len(models), latest=[model for model in models if model.is_latest]
+    )
+
+
+def model_references() -> list[tuple[str, str]]:
+    """``(reference, label)`` of every loaded version, for pickers: ``CMMI-DEV@1.3``."""
+    return [
+        (model.reference, f"{model.reference} — {model.name}")
+        for model in ProcessModel.objects.only("identifier", "version", "name")
+    ]
+
+
+def _split_reference(reference: str) -> tuple[str, str]:
+    identifier, _, version = reference.rpartition("@")
+    return identifier, version
+
+
+@dataclass(frozen=True)
+class Reference:
+    """A practice's reference to a process area; ``area`` is None when the model lacks it."""
+
+    abbreviation: str
+    area: ProcessArea | None
+
+
+@dataclass(frozen=True)
+class Subpractice:
+    """A subpractice with its notes and examples, normalized from the stored JSON."""
+
+    text: str
+    notes: tuple[str, ...]
+    examples: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class PracticeRow:
+    """A practice in reading order; ``depth`` > 0 for practices nested under another."""
+
+    practice: Practice
+    depth: int
+    subpractices: tuple[Subpractice, ...] = ()
+    references: tuple[Reference, ...] = ()
+
+
+@dataclass(frozen=True)
+class GoalSection:
+    """A goal with its practices in reading order."""
+
+    goal: Goal
+    practices: list[PracticeRow]
+
+
+@dataclass(frozen=True)
+class AreaGroup:
+    """Process areas under one heading: a maturity level (staged) or a category."""
+
+    title: str
+    process_areas: Sequence[ProcessArea]
+
+
+@dataclass(frozen=True)
+class ModelDetail:
+    """A model version as its page shows it, read in a bounded number of queries."""
+
+    model: ProcessModel
+    staged: list[AreaGroup]
+    continuous: list[AreaGroup]
+    generic_goals: list[GoalSection]
+    variants: list[Variant]
+    outcomes: list[Outcome]
+    mappings_out: list[Mapping]
+    mappings_in: list[Mapping]
+
+
+@dataclass(frozen=True)
+class ProcessAreaDetail:
+    """A process area with its level, goals and practices (nested ones indented)."""
+
+    process_area: ProcessArea
+    level: Level | None
+    goals: list[GoalSection]
+
+
+def _texts(value: object) -> tuple[str, ...]:
+    """Notes and examples may be stored as one string or a list of strings."""
+    if not value:
+        return ()
+    if isinstance(value, str):
+        return (value,)
+    if isinstance(value, list | tuple):
+        return tuple(str(item) for item in value if item)
+    return (str(value),)
+
+
+def _subpractices(value: object) -> tuple[Subpractice, ...]:
+    items = value if isinstance(value, list) else []
+    result = []
+    for item in items:
+        if isinstance(item, dict):
+            result.append(
+                Subpractice(
+                    text=str(item.get("text", "")),
+                    notes=_texts(item.get("notes")),
+                    examples=_texts(item.get("examples")),
+                )
+            )
+        elif item:
+            result.append(Subpractice(text=str(item), notes=(), examples=()))
+    return tuple(result)
+
+
+def _goal_sections(
+    goals: Iterable[Goal],
+    practices: Iterable[Practice],
+    areas_by_abbreviation: dict[str, ProcessArea] | None = None,
+) -> list[GoalSection]:
+    """Arrange practices (already ordered) under their goals, children after their parent."""
+    by_goal: dict[int, list[Practice]] = defaultdict(list)
+    children: dict[int, list[Practice]] = defaultdict(list)
+    all_practices = list(practices)
+    ids = {practice.pk for practice in all_practices}
+    for practice in all_practices:
+        if practice.parent_id is not None and practice.parent_id in ids:
+            children[practice.parent_id].append(practice)
+        else:
+            by_goal[practice.goal_id].append(practice)
+
+    def row(practice: Practice, depth: int) -> PracticeRow:
+        references: tuple[Reference, ...] = ()
+        if areas_by_abbreviation is not None:
+            references = tuple(
+                Reference(str(abbreviation), areas_by_abbreviation.get(str(abbreviation)))
+                for abbreviation in _texts(practice.references)
+            )
+        return PracticeRow(practice, depth, _subpractices(practice.subpractices), references)
+
+    def walk(practice: Practice, depth: int) -> Iterator[PracticeRow]:
+        yield row(practice, depth)
+        for child in children[practice.pk]:
+            yield from walk(child, depth + 1)
+
+    return [
+        GoalSection(goal, [r for practice in by_goal[goal.pk] for r in walk(practice, 0)])
+        for goal in goals
+    ]
+
+
+def _mappings(queryset: QuerySet[Mapping]) -> list[Mapping]:
+    entries = MappingEntry.objects.select_related("source_area").prefetch_related(
+        Prefetch("target_areas", queryset=ProcessArea.objects.order_by("order"))
+    )
+    return list(
+        queryset.select_related("model", "target_model").prefetch_related(
+            Prefetch("entries", queryset=entries)
+        )
+    )
+
+
+def model_get(*, identifier: str, version: str) -> ProcessModel:
+    """One model version; raises ``ProcessModel.DoesNotExist``."""
+    return ProcessModel.objects.get(identifier=identifier, version=version)
+
+
+def model_detail_get(*, identifier: str, version: str) -> ModelDetail:
+    """A model version with its areas grouped both ways, generic goals, variants, outcomes
+    and mappings in both directions, in a fixed number of queries (about 15).
+
+    Raises ``ProcessModel.DoesNotExist``.
+    """
+    model = model_get(identifier=identifier, version=version)
+    areas = list(
+        model.process_areas.select_related("category")
+        .annotate(
+            goal_count=_count(Goal.objects.all(), "process_area"),
+            practice_count=_count(Practice.objects.all(), "process_area"),
+        )
+        .order_by("order", "pk")
+    )
+    level_names = {
+        level.number: level.name for level in model.levels.filter(kind=LevelKind.MATURITY)
+    }
+    staged: list[AreaGroup] = []
+    for number in sorted({a.maturity_level for a in areas if a.maturity_level is not None}):
+        name = level_names.get(number, "")
+        staged.append(
+            AreaGroup(
+                f"Maturity level {number}" + (f": {name}" if name else ""),
+                [a for a in areas if a.maturity_level == number],
+            )
+        )
+    continuous = [
+        AreaGroup(category.name, [a for a in areas if a.category_id == category.pk])
+        for category in model.categories.order_by("order", "pk")
+    ]
+    continuous = [group for group in continuous if group.process_areas]
+    uncategorized = [a for a in areas if a.category_id is None]
+    if uncategorized:
+        continuous.append(AreaGroup("Without category", uncategorized))
+    generic_goals = _goal_sections(
+        model.goals.filter(kind=GoalKind.GENERIC).order_by("order", "pk"),
+        model.practices.filter(process_area__isnull=True).order_by("order", "pk"),
+    )
+    return ModelDetail(
+        model=model,
+        staged=staged,
+        continuous=continuous,
+        generic_goals=generic_goals,
+        variants=list(
+            model.variants.prefetch_related(
+                Prefetch("process_areas", queryset=ProcessArea.objects.order_by("order"))
+            ).order_by("order", "pk")
+        ),
+        outcomes=list(model.outcomes.order_by("order", "pk")),
+        mappings_out=_mappings(Mapping.objects.filter(model=model)),
+        mappings_in=_mappings(Mapping.objects.filter(target_model=model)),
+    )
+
+
+def process_area_detail_get(
+    *, identifier: str, version: str, abbreviation: str
+) -> ProcessAreaDetail:
+    """A process area of a model version with goals, practices and resolved references.
+
+    Five queries whatever the size. Raises ``ProcessArea.DoesNotExist``.
+    """
+    area = ProcessArea.objects.select_related("model", "category").get(
+        model__identifier=identifier, model__version=version, abbreviation=abbreviation
+    )
+    level = None
+    if area.maturity_level is not None:
+        level = Level.objects.filter(
+            model=area.model_id, kind=LevelKind.MATURITY, number=area.maturity_level
+        ).first()
+    areas_by_abbreviation = {
+        other.abbreviation: other
+        for other in ProcessArea.objects.filter(model=area.model_id).only(
+            "abbreviation", "name", "model_id"
+        )
+    }
+    goals = _goal_sections(
+        area.goals.order_by("order", "pk"),
+        area.practices.order_by("order", "pk"),
+        areas_by_abbreviation,
+    )
+    return ProcessAreaDetail(process_area=area, level=level, goals=goals)
+
+
+def practice_search(*, query: str, model_reference: str = "") -> QuerySet[Practice]:
+    """Practices whose identifier, title, summary or description hold every word of ``query``.
+
+    Case-insensitive (``icontains``, the same on SQLite and PostgreSQL); optionally within
+    one model version (``CMMI-DEV@1.3``). Ordered by model, process area and practice.
+    """
+    practices = Practice.objects.select_related("model", "process_area", "goal")
+    if model_reference:
+        identifier, version = _split_reference(model_reference)
+        practices = practices.filter(model__identifier=identifier, model__version=version)
+    for word in query.split():
+        practices = practices.filter(
+            Q(identifier__icontains=word)
+            | Q(title__icontains=word)
+            | Q(summary__icontains=word)
+            | Q(description__icontains=word)
+        )
+    return practices.order_by(
+        "model__identifier",
+        "model__version",
+        F("process_area__order").asc(nulls_last=True),
+        "goal__order",
+        "order",
+        "pk",
+    )
+
+
+def model_outline_get(reference: str) -> ModelOutline:
+    """A model version's areas and their practices as the comparison's input.
+
+    Two queries. Raises ``ProcessModel.DoesNotExist``.
+    """
+    identifier, version = _split_reference(reference)
+    model = model_get(identifier=identifier, version=version)
+    practices: dict[int, list[PracticeOutline]] = defaultdict(list)
+    for area_id, practice_identifier, title in (
+        Practice.objects.filter(model=model, process_area__isnull=False)
+        .order_by("goal__order", "order", "pk")
+        .values_list("process_area_id", "identifier", "title")
+    ):
+        practices[area_id].append(PracticeOutline(practice_identifier, title))
+    return ModelOutline(
+        reference=model.reference,
+        areas=tuple(
+            AreaOutline(area.abbreviation, area.name, tuple(practices[area.pk]))
+            for area in model.process_areas.order_by("order", "pk")
+        ),
+    )
+
+
+def model_compare(*, left: str, right: str) -> ModelComparison:
+    """Compare two model versions given by reference (see ``uplift.domain.library_compare``).
+
+    Raises ``ProcessModel.DoesNotExist``, or ``ValueError`` for ambiguous data.
+    """
+    return compare_models(model_outline_get(left), model_outline_get(right))
+
+
+def model_resolve(reference: str) -> ProcessModel:
+    """The model version a reference names: ``CMMI-DEV@1.3`` exactly, ``CMMI-DEV`` the latest.
+
+    Raises ``ProcessModel.DoesNotExist`` (with a message naming the reference) when the
+    library has no such version.
+    """
+    identifier, at, version = reference.strip().partition("@")
+    models = ProcessModel.objects.filter(identifier=identifier)
+    model = models.filter(version=version).first() if at else models.filter(is_latest=True).first()
+    if model is None:
+        raise ProcessModel.DoesNotExist(f"{reference} is not in the model library")
+    return model
