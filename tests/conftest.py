@@ -1,1 +1,79 @@
-"""Shared fixtures: personas and clients."""
+"""Shared fixtures: personas and clients.
+
+Personas (healthchecks-style): ``anonymous`` (a client nobody signed in to),
+``outsider`` (signed in, no role), and users made in role groups with
+``make_user(Role.PROCESS_GROUP, …)``. ``client_for(user)`` signs a client in.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+import pytest
+from django.contrib.auth.models import Group, User
+from django.test import Client
+
+from tests.factories.accounts import UserFactory
+from uplift.apps.accounts.roles import Role
+from uplift.apps.accounts.services import roles_ensure, user_roles_add
+
+MakeUser = Callable[..., User]
+ClientFor = Callable[[User], Client]
+
+# Signs in without the axes backend's request check: the persona is not what is tested.
+MODEL_BACKEND = "django.contrib.auth.backends.ModelBackend"
+
+
+@pytest.fixture
+def role_groups(db: None) -> dict[Role, Group]:
+    """The role groups with their permissions, as ``uplift setup`` leaves them."""
+    return roles_ensure()
+
+
+@pytest.fixture
+def make_user(role_groups: dict[Role, Group]) -> MakeUser:
+    """Make a user in the groups of the given roles: ``make_user(Role.PRACTITIONER)``."""
+
+    def make(*roles: Role, **fields: object) -> User:
+        user = UserFactory(**fields)
+        if roles:
+            user_roles_add(user=user, roles=roles)
+        return user
+
+    return make
+
+
+@pytest.fixture
+def client_for() -> ClientFor:
+    """A new client signed in as the given user."""
+
+    def sign_in(user: User) -> Client:
+        client = Client()
+        client.force_login(user, backend=MODEL_BACKEND)
+        return client
+
+    return sign_in
+
+
+@pytest.fixture
+def anonymous(client: Client) -> Client:
+    """A client nobody signed in to."""
+    return client
+
+
+@pytest.fixture
+def outsider(make_user: MakeUser) -> User:
+    """Signed in but in no role group: may see nothing."""
+    return make_user(username="outsider")
+
+
+@pytest.fixture
+def practitioner(make_user: MakeUser) -> User:
+    """A practitioner: reads every context."""
+    return make_user(Role.PRACTITIONER, username="practitioner")
+
+
+@pytest.fixture
+def process_group_member(make_user: MakeUser) -> User:
+    """A process group member: reads everything, edits the organization and the library."""
+    return make_user(Role.PROCESS_GROUP, username="process.group")

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import typer
 
+from uplift.cli import demo as demo_commands
 from uplift.cli import library as library_commands
 from uplift.cli import site as site_commands
 
@@ -17,4 +18,5 @@ app = typer.Typer(
     add_completion=False,
 )
 app.add_typer(library_commands.app, name="library")
+app.add_typer(demo_commands.app, name="demo")
 site_commands.register(app)

@@ -1,5 +1,20 @@
+"""URLs of the organization context, under /organization/."""
+
 from django.urls import path
+
+from uplift.apps.organization import views
 
 app_name = "organization"
 
-urlpatterns: list = []
+urlpatterns = [
+    path("units/", views.UnitListView.as_view(), name="unit_list"),
+    path("units/<slug:slug>/", views.UnitDetailView.as_view(), name="unit_detail"),
+    path("work-activities/", views.WorkActivityListView.as_view(), name="work_activity_list"),
+    path(
+        "work-activities/<slug:slug>/",
+        views.WorkActivityDetailView.as_view(),
+        name="work_activity_detail",
+    ),
+    path("people/", views.PersonListView.as_view(), name="person_list"),
+    path("people/<slug:slug>/", views.PersonDetailView.as_view(), name="person_detail"),
+]

@@ -1,0 +1,39 @@
+"""``uplift demo …``: load the demo organization and list its sign-ins."""
+
+from __future__ import annotations
+
+import typer
+
+from uplift.cli.bootstrap import setup_django
+
+app = typer.Typer(
+    help="The demo organization (Harbourline Systems) and its sign-ins.", no_args_is_help=True
+)
+
+
+@app.command("load")
+def load() -> None:
+    """Load the demo organization, its people and their sign-ins. Idempotent."""
+    setup_django()
+    from uplift.apps.organization.demo import demo_load
+
+    for line in demo_load():
+        typer.echo(line)
+
+
+@app.command("users")
+def users() -> None:
+    """List the demo sign-ins: one per role, all with the same password."""
+    setup_django()
+    from uplift.apps.organization.demo import DEMO_PASSWORD, demo_users
+
+    header = ("username", "role", "name", "password")
+    rows = [
+        (user.username, user.role.label, user.display_name, DEMO_PASSWORD) for user in demo_users()
+    ]
+    widths = [max(len(row[i]) for row in [header, *rows]) for i in range(len(header))]
+    for row in [header, *rows]:
+        typer.echo(
+            "  ".join(text.ljust(width) for text, width in zip(row, widths, strict=True)).rstrip()
+        )
+    typer.echo("Load them with 'uplift demo load' (or 'uplift setup').")

@@ -1,0 +1,119 @@
+"""The role groups hold exactly the permissions of the role table."""
+
+from __future__ import annotations
+
+import pytest
+from django.contrib.auth.models import Group, Permission
+
+from tests.factories.accounts import UserFactory
+from uplift.apps.accounts.roles import ROLE_PERMISSIONS, Role
+from uplift.apps.accounts.services import roles_ensure, user_roles_add, user_roles_remove
+
+pytestmark = pytest.mark.django_db
+
+
+def _codenames(group: Group) -> set[str]:
+    return {
+        f"{app}.{codename}"
+        for app, codename in group.permissions.values_list("content_type__app_label", "codename")
+    }
+
+
+def test_every_role_has_a_group_named_by_its_label():
+    groups = roles_ensure()
+
+    assert set(groups) == set(Role)
+    assert sorted(Group.objects.values_list("name", flat=True)) == sorted(r.label for r in Role)
+    assert groups[Role.PROCESS_GROUP].name == "Process group member"
+
+
+def test_running_twice_changes_nothing():
+    first = {role: _codenames(group) for role, group in roles_ensure().items()}
+    group_count = Group.objects.count()
+    permission_count = Permission.objects.count()
+
+    second = {role: _codenames(group) for role, group in roles_ensure().items()}
+
+    assert second == first
+    assert Group.objects.count() == group_count
+    assert Permission.objects.count() == permission_count
+
+
+def test_permissions_added_by_hand_are_reset_to_the_table():
+    groups = roles_ensure()
+    sponsor = groups[Role.SPONSOR]
+    sponsor.permissions.add(Permission.objects.get(codename="delete_group"))
+
+    roles_ensure()
+
+    assert "auth.delete_group" not in _codenames(sponsor)
+
+
+def test_a_practitioner_may_read_the_library_and_the_organization_and_nothing_else():
+    codenames = _codenames(roles_ensure()[Role.PRACTITIONER])
+
+    assert codenames
+    assert all(name.startswith(("library.view_", "organization.view_")) for name in codenames), (
+        codenames
+    )
+    assert "library.view_processmodel" in codenames
+    assert "organization.view_workactivity" in codenames
+    assert "organization.view_historicalworkactivity" in codenames
+
+
+def test_the_process_group_may_add_models_and_edit_the_organization():
+    codenames = _codenames(roles_ensure()[Role.PROCESS_GROUP])
+
+    write = {name for name in codenames if ".view_" not in name}
+    assert write == {
+        "library.add_processmodel",
+        "library.change_processmodel",
+        "organization.add_organizationalunit",
+        "organization.change_organizationalunit",
+        "organization.add_workactivity",
+        "organization.change_workactivity",
+        "organization.add_person",
+        "organization.change_person",
+        "organization.add_roleassignment",
+        "organization.change_roleassignment",
+        "organization.delete_roleassignment",
+    }
+
+
+def test_a_project_manager_may_change_work_activities_only():
+    codenames = _codenames(roles_ensure()[Role.PROJECT_MANAGER])
+
+    assert {name for name in codenames if ".view_" not in name} == {
+        "organization.change_workactivity"
+    }
+
+
+def test_the_administrator_holds_every_permission():
+    codenames = _codenames(roles_ensure()[Role.ADMINISTRATOR])
+
+    assert len(codenames) == Permission.objects.count()
+    assert "auth.change_user" in codenames
+
+
+def test_every_role_has_a_row_in_the_table():
+    assert set(ROLE_PERMISSIONS) == set(Role)
+
+
+def test_missing_permissions_are_created_before_they_are_assigned():
+    Permission.objects.filter(content_type__app_label="organization").delete()
+
+    groups = roles_ensure()
+
+    assert "organization.view_person" in _codenames(groups[Role.SPONSOR])
+
+
+def test_a_user_joins_and_leaves_role_groups_keeping_other_groups():
+    user = UserFactory()
+    other = Group.objects.create(name="Book club")
+    user.groups.add(other)
+
+    user_roles_add(user=user, roles=[Role.APPRAISER, Role.PRACTITIONER])
+    user_roles_remove(user=user, roles=[Role.APPRAISER])
+
+    assert set(user.groups.values_list("name", flat=True)) == {"Book club", "Practitioner"}
+    assert user.has_perm("organization.view_person")
