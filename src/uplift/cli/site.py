@@ -16,10 +16,14 @@ def register(app: typer.Typer) -> None:
     ) -> None:
         """Migrate the database, load the shipped models and (by default) the demo. Idempotent."""
         setup_django()
-        from django.core.management import call_command  # noqa: PLC0415
+        from django.core.management import call_command  # lazy: Django starts only for this command
 
-        from uplift.apps.accounts.services import roles_ensure  # noqa: PLC0415
-        from uplift.apps.library.services import library_load_shipped  # noqa: PLC0415
+        from uplift.apps.accounts.services import (
+            roles_ensure,  # lazy: Django starts only for this command
+        )
+        from uplift.apps.library.services import (
+            library_load_shipped,  # lazy: Django starts only for this command
+        )
 
         call_command("migrate", interactive=False, verbosity=0)
         typer.echo("Database migrated.")
@@ -28,7 +32,9 @@ def register(app: typer.Typer) -> None:
         for line in library_load_shipped():
             typer.echo(line)
         if demo:
-            from uplift.apps.organization.demo import demo_load  # noqa: PLC0415
+            from uplift.apps.organization.demo import (
+                demo_load,  # lazy: Django starts only for this command
+            )
 
             for line in demo_load():
                 typer.echo(line)
@@ -39,6 +45,6 @@ def register(app: typer.Typer) -> None:
     ) -> None:
         """Serve Uplift with Django's server (for a local instance; see docs/deployment.md)."""
         setup_django()
-        from django.core.management import call_command  # noqa: PLC0415
+        from django.core.management import call_command  # lazy: Django starts only for this command
 
         call_command("runserver", address, use_reloader=False)

@@ -39,7 +39,6 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
-    "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
@@ -120,7 +119,9 @@ REST_FRAMEWORK = {
         "rest_framework.authentication.SessionAuthentication",
         "rest_framework.authentication.TokenAuthentication",
     ],
-    "DEFAULT_PERMISSION_CLASSES": ["uplift.api.permissions.DjangoModelPermissionsOrAnonReadOnlyDenied"],
+    "DEFAULT_PERMISSION_CLASSES": [
+        "uplift.api.permissions.DjangoModelPermissionsOrAnonReadOnlyDenied"
+    ],
     "DEFAULT_FILTER_BACKENDS": [
         "django_filters.rest_framework.DjangoFilterBackend",
         "rest_framework.filters.OrderingFilter",
@@ -158,7 +159,8 @@ LOGGING = {
     },
 }
 
-UPLIFT_LIBRARY_DIR = Path(env_str("UPLIFT_LIBRARY_DIR", str(PACKAGE_DIR.parents[1] / "data" / "library")))
+UPLIFT_LIBRARY_DIR = Path(
+    env_str("UPLIFT_LIBRARY_DIR", str(PACKAGE_DIR.parents[1] / "data" / "library"))
+)
 SESSION_COOKIE_HTTPONLY = True
 X_FRAME_OPTIONS = "DENY"
-

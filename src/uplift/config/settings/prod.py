@@ -4,13 +4,17 @@ Passes ``manage.py check --deploy`` without warnings (see tests/test_settings.py
 See docs/deployment.md.
 """
 
+from django.core.exceptions import ImproperlyConfigured
+
 from uplift.config.env import env_bool, env_int, env_list, env_secret
 
 from .base import *  # noqa: F403  (settings modules extend the base namespace)
 
 DEBUG = False
 SECRET_KEY = env_secret("SECRET_KEY")  # no default: production must set it
-ALLOWED_HOSTS = env_list("ALLOWED_HOSTS", [])
+ALLOWED_HOSTS = env_list("ALLOWED_HOSTS", [])  # no default either: name the public host names
+if not ALLOWED_HOSTS:
+    raise ImproperlyConfigured("Set the environment variable ALLOWED_HOSTS (comma-separated).")
 CSRF_TRUSTED_ORIGINS = env_list("CSRF_TRUSTED_ORIGINS", [])
 
 # The proxy terminates TLS and sets X-Forwarded-Proto.
@@ -23,6 +27,13 @@ SESSION_COOKIE_SECURE = True
 CSRF_COOKIE_SECURE = True
 SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "same-origin"
+
+# WhiteNoise serves the collected static files from the web workers (no CDN).
+MIDDLEWARE = [
+    MIDDLEWARE[0],  # noqa: F405  (SecurityMiddleware stays first)
+    "whitenoise.middleware.WhiteNoiseMiddleware",
+    *MIDDLEWARE[1:],  # noqa: F405
+]
 
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},

@@ -27,7 +27,9 @@ class ProcessModel(models.Model):
     representations = models.JSONField(
         default=list, blank=True, help_text="Subset of [staged, continuous]."
     )
-    format = models.CharField(max_length=16, choices=ModelFormat.choices, default=ModelFormat.UPLIFT)
+    format = models.CharField(
+        max_length=16, choices=ModelFormat.choices, default=ModelFormat.UPLIFT
+    )
     is_latest = models.BooleanField(default=True)
     imported_at = models.DateTimeField(auto_now_add=True)
     imported_by = models.ForeignKey(
@@ -127,7 +129,9 @@ class Goal(models.Model):
     title = models.CharField(max_length=300)
     summary = models.TextField(blank=True)
     capability_level = models.PositiveSmallIntegerField(
-        null=True, blank=True, help_text="Generic goals: the capability level they institutionalize."
+        null=True,
+        blank=True,
+        help_text="Generic goals: the capability level they institutionalize.",
     )
     order = models.PositiveIntegerField(default=0)
 
