@@ -20,7 +20,7 @@ from rest_framework.settings import api_settings
 from rest_framework.views import exception_handler as drf_exception_handler
 from rest_framework.views import set_rollback
 
-from uplift.apps.library.errors import LibraryImportError, Problem
+from uplift.domain.errors import InvalidDocument, Problem
 
 INVALID_INPUT = "Invalid input."
 FILE_REJECTED = "The file was rejected; nothing was imported."
@@ -86,7 +86,7 @@ def _problem(problem: Problem) -> ErrorItem:
 
 def exception_handler(exc: Exception, context: dict[str, Any]) -> Response | None:
     """Shape every API error as ``{"detail", "errors"}``; unknown exceptions stay 500."""
-    if isinstance(exc, LibraryImportError):
+    if isinstance(exc, InvalidDocument):  # any rejected file: library, appraisal, …
         set_rollback()
         return Response(
             {"detail": FILE_REJECTED, "errors": [_problem(p) for p in exc.problems]},
