@@ -63,4 +63,4 @@ test-postgres:
 test: install-test lint typecheck contracts migrations-check schema-check test-sqlite test-postgres
 
 bench: install-test
-	$(BIN)/python -m benchmarks
+	DATABASE_URL=$(DATABASE_URL_PG) $(BIN)/python -m benchmarks
