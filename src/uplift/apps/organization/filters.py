@@ -1,8 +1,14 @@
-"""One FilterSet per model, shared by the HTML lists and (later) the API."""
+"""One FilterSet per model, shared by the HTML lists and (later) the API.
+
+Sorting is not a filter: the list views take ``?sort=`` from their ``sort_fields``.
+An invalid value (an unknown unit slug or kind) is a form error, which the list
+answers with a 400.
+"""
 
 from __future__ import annotations
 
 import django_filters
+from django import forms
 from django.db.models import Q, QuerySet
 
 from uplift.apps.organization.choices import WorkActivityKind
@@ -11,18 +17,21 @@ from uplift.apps.organization.models import OrganizationalUnit, Person, WorkActi
 __all__ = ["PersonFilterSet", "UnitFilterSet", "WorkActivityFilterSet"]
 
 
+_SEARCH = forms.TextInput(attrs={"type": "search"})
+
+
+def _is_true(value: str) -> bool:
+    return value == "true"
+
+
 def _units() -> QuerySet[OrganizationalUnit]:
     return OrganizationalUnit.objects.order_by("name")
 
 
 class UnitFilterSet(django_filters.FilterSet):
-    """Units by text (name, description, model) and sorted by a column."""
+    """Units by text (name, description, model)."""
 
-    q = django_filters.CharFilter(method="filter_text", label="Search")
-    sort = django_filters.OrderingFilter(
-        fields=(("name", "name"), ("model_identifier", "model"), ("work_activity_count", "size")),
-        label="Sort",
-    )
+    q = django_filters.CharFilter(method="filter_text", label="Search", widget=_SEARCH)
 
     class Meta:
         model = OrganizationalUnit
@@ -40,23 +49,20 @@ class UnitFilterSet(django_filters.FilterSet):
 
 
 class WorkActivityFilterSet(django_filters.FilterSet):
-    """Work activities by unit, kind, active flag and text; sortable."""
+    """Work activities by unit, kind, active flag and text."""
 
-    q = django_filters.CharFilter(method="filter_text", label="Search")
+    q = django_filters.CharFilter(method="filter_text", label="Search", widget=_SEARCH)
     unit = django_filters.ModelChoiceFilter(
-        queryset=_units(), field_name="unit", to_field_name="slug", label="Unit"
+        queryset=_units(), field_name="unit", to_field_name="slug", label="Unit", empty_label="Any"
     )
-    kind = django_filters.ChoiceFilter(choices=WorkActivityKind.choices, label="Kind")
-    sort = django_filters.OrderingFilter(
-        fields=(
-            ("name", "name"),
-            ("kind", "kind"),
-            ("unit__name", "unit"),
-            ("activity_type", "type"),
-            ("size", "size"),
-            ("phase", "phase"),
-        ),
-        label="Sort",
+    kind = django_filters.ChoiceFilter(
+        choices=WorkActivityKind.choices, label="Kind", empty_label="Any"
+    )
+    # true or false; anything else is an error (django-filter's BooleanFilter ignores it)
+    active = django_filters.TypedChoiceFilter(
+        choices=[("", "Any"), ("true", "Yes"), ("false", "No")],
+        coerce=_is_true,
+        label="Active",
     )
 
     class Meta:
@@ -71,15 +77,11 @@ class WorkActivityFilterSet(django_filters.FilterSet):
 
 
 class PersonFilterSet(django_filters.FilterSet):
-    """People by unit and text; sortable."""
+    """People by unit and text."""
 
-    q = django_filters.CharFilter(method="filter_text", label="Search")
+    q = django_filters.CharFilter(method="filter_text", label="Search", widget=_SEARCH)
     unit = django_filters.ModelChoiceFilter(
-        queryset=_units(), field_name="unit", to_field_name="slug", label="Unit"
-    )
-    sort = django_filters.OrderingFilter(
-        fields=(("display_name", "name"), ("job_title", "title"), ("unit__name", "unit")),
-        label="Sort",
+        queryset=_units(), field_name="unit", to_field_name="slug", label="Unit", empty_label="Any"
     )
 
     class Meta:

@@ -35,9 +35,16 @@ def unit_list() -> QuerySet[OrganizationalUnit]:
 
 
 def unit_get(*, slug: str) -> OrganizationalUnit:
-    """One unit with its children; raises ``Http404`` if there is none with that slug."""
+    """One unit with its children, work activities (with managers) and people, each by name.
+
+    Raises ``Http404`` if there is no unit with that slug.
+    """
     return get_object_or_404(
-        OrganizationalUnit.objects.select_related("parent").prefetch_related("children"),
+        OrganizationalUnit.objects.select_related("parent").prefetch_related(
+            "children",
+            Prefetch("work_activities", queryset=work_activity_list()),
+            Prefetch("people", queryset=Person.objects.order_by("display_name")),
+        ),
         slug=slug,
     )
 

@@ -1,21 +1,20 @@
-"""Pages of the organization context: lists (filtered, sorted, paginated) and details.
+"""Pages of the organization context: lists (filtered, sorted, paginated, exported) and details.
 
-Each view is a declaration: the permission it needs, the selector it reads, the
-FilterSet that shapes the list. Anonymous visitors are sent to sign in; signed-in
-users without the view permission get 403. A list answers an htmx request (not a
-boosted one) with just its results table, so filtering does not reload the page.
+Each view is a declaration over the generic views of ``apps/common/views.py``: the
+model (its ``organization.view_<model>`` permission), the selector it reads, the
+FilterSet, the ``?sort=`` keys and the CSV columns. Anonymous visitors are sent to
+sign in, signed-in users without the permission get 403, and an unknown parameter,
+sort key or filter value is a 400. The table fragments are
+``partials/organization/<model>_table.html``.
 """
 
 from __future__ import annotations
 
 from typing import Any, ClassVar
 
-from django.contrib.auth.mixins import PermissionRequiredMixin
-from django.db.models import Model, QuerySet
-from django.views.generic import DetailView
-from django_filters.filterset import FilterSet
-from django_filters.views import FilterView
+from django.db.models import QuerySet
 
+from uplift.apps.common.views import ObjectDetailView, ObjectListView
 from uplift.apps.organization import selectors
 from uplift.apps.organization.filters import (
     PersonFilterSet,
@@ -34,112 +33,127 @@ __all__ = [
 ]
 
 
-class ObjectListView(PermissionRequiredMixin, FilterView):
-    """A filtered, sortable, paginated list read through a selector."""
+class OrganizationListView(ObjectListView):
+    """What the organization's lists share: 25 rows a page, links between the lists."""
 
+    template_name = "organization/object_list.html"
     paginate_by = 25
-    strict = False  # an invalid filter value is shown as a form error, the list stays
-    results_template_name: ClassVar[str]
-    filterset_class: type[FilterSet]
-
-    def selector(self) -> QuerySet[Any]:
-        """The unfiltered rows; concrete views name their selector here."""
-        raise NotImplementedError
-
-    def get_queryset(self) -> QuerySet[Any]:
-        """Rows come from the selector, never straight from the model."""
-        return self.selector()
-
-    def get_template_names(self) -> list[str]:
-        """The results fragment for htmx filtering, the whole page otherwise."""
-        htmx = getattr(self.request, "htmx", None)
-        if htmx and not htmx.boosted:
-            return [self.results_template_name]
-        return super().get_template_names()
 
 
-class ObjectDetailView(PermissionRequiredMixin, DetailView):  # type: ignore[type-arg]
-    """One object read through a selector by its slug."""
+class UnitListView(OrganizationListView):
+    """Organizational units with their counts of work activities and people."""
 
-    def selector(self, slug: str) -> Model:
-        """The object; concrete views name their selector here."""
-        raise NotImplementedError
-
-    def get_object(self, queryset: QuerySet[Any] | None = None) -> Model:
-        """Read the object through the selector (404 if absent)."""
-        return self.selector(self.kwargs["slug"])
-
-
-class UnitListView(ObjectListView):
-    """Organizational units."""
-
-    permission_required = "organization.view_organizationalunit"
+    model = OrganizationalUnit
     filterset_class = UnitFilterSet
-    template_name = "organization/unit_list.html"
-    results_template_name = "organization/unit_list_results.html"
+    sort_fields: ClassVar[dict[str, str | tuple[str, ...]]] = {
+        "name": "name",
+        "model": ("model_identifier", "name"),
+        "parent": ("parent__name", "name"),
+        "activities": ("work_activity_count", "name"),
+        "people": ("person_count", "name"),
+    }
+    default_sort = "name"
+    export_columns: ClassVar[list[tuple[str, str]]] = [
+        ("Slug", "slug"),
+        ("Name", "name"),
+        ("Appraised against", "model_identifier"),
+        ("Parent", "parent.slug"),
+        ("Work activities", "work_activity_count"),
+        ("People", "person_count"),
+    ]
+    empty_message = "No organizational units yet."
 
-    def selector(self) -> QuerySet[OrganizationalUnit]:
+    def get_base_queryset(self) -> QuerySet[OrganizationalUnit]:
+        """Every unit with its parent and counts."""
         return selectors.unit_list()
 
 
 class UnitDetailView(ObjectDetailView):
     """One unit with its work activities and people."""
 
-    permission_required = "organization.view_organizationalunit"
-    template_name = "organization/unit_detail.html"
+    model = OrganizationalUnit
     context_object_name = "unit"
 
-    def selector(self, slug: str) -> OrganizationalUnit:
-        return selectors.unit_get(slug=slug)
-
-    def get_context_data(self, **kwargs: Any) -> dict[str, Any]:
-        context = super().get_context_data(**kwargs)
-        context["work_activities"] = selectors.work_activity_list().filter(unit=self.object)
-        context["people"] = selectors.person_list().filter(unit=self.object)
-        return context
+    def get_object(self, queryset: QuerySet[Any] | None = None) -> OrganizationalUnit:
+        """The unit named in the URL, or 404."""
+        return selectors.unit_get(slug=self.kwargs["slug"])
 
 
-class WorkActivityListView(ObjectListView):
+class WorkActivityListView(OrganizationListView):
     """Projects, services, work groups and acquisition projects."""
 
-    permission_required = "organization.view_workactivity"
+    model = WorkActivity
     filterset_class = WorkActivityFilterSet
-    template_name = "organization/work_activity_list.html"
-    results_template_name = "organization/work_activity_list_results.html"
+    sort_fields: ClassVar[dict[str, str | tuple[str, ...]]] = {
+        "name": "name",
+        "kind": ("kind", "name"),
+        "unit": ("unit__name", "name"),
+        "type": ("activity_type", "name"),
+        "size": ("size", "name"),
+        "phase": ("phase", "name"),
+        "manager": ("manager__display_name", "name"),
+    }
+    default_sort = "name"
+    export_columns: ClassVar[list[tuple[str, str]]] = [
+        ("Slug", "slug"),
+        ("Name", "name"),
+        ("Kind", "get_kind_display"),
+        ("Unit", "unit.slug"),
+        ("Type", "get_activity_type_display"),
+        ("Size", "get_size_display"),
+        ("Life-cycle phase", "get_phase_display"),
+        ("Manager", "manager.slug"),
+        ("Active", "active"),
+    ]
+    empty_message = "No work activities yet."
 
-    def selector(self) -> QuerySet[WorkActivity]:
+    def get_base_queryset(self) -> QuerySet[WorkActivity]:
+        """Every work activity with its unit and manager."""
         return selectors.work_activity_list()
 
 
 class WorkActivityDetailView(ObjectDetailView):
     """One work activity with its attributes and role holders."""
 
-    permission_required = "organization.view_workactivity"
-    template_name = "organization/work_activity_detail.html"
+    model = WorkActivity
     context_object_name = "work_activity"
 
-    def selector(self, slug: str) -> WorkActivity:
-        return selectors.work_activity_get(slug=slug)
+    def get_object(self, queryset: QuerySet[Any] | None = None) -> WorkActivity:
+        """The work activity named in the URL, or 404."""
+        return selectors.work_activity_get(slug=self.kwargs["slug"])
 
 
-class PersonListView(ObjectListView):
-    """People."""
+class PersonListView(OrganizationListView):
+    """People with their units and sign-ins."""
 
-    permission_required = "organization.view_person"
+    model = Person
     filterset_class = PersonFilterSet
-    template_name = "organization/person_list.html"
-    results_template_name = "organization/person_list_results.html"
+    sort_fields: ClassVar[dict[str, str | tuple[str, ...]]] = {
+        "name": "display_name",
+        "title": ("job_title", "display_name"),
+        "unit": ("unit__name", "display_name"),
+    }
+    default_sort = "name"
+    export_columns: ClassVar[list[tuple[str, str]]] = [
+        ("Slug", "slug"),
+        ("Name", "display_name"),
+        ("Job title", "job_title"),
+        ("Unit", "unit.slug"),
+        ("E-mail", "email"),
+        ("Sign-in", "user.username"),
+    ]
+    empty_message = "No people yet."
 
-    def selector(self) -> QuerySet[Person]:
+    def get_base_queryset(self) -> QuerySet[Person]:
+        """Every person with their unit and sign-in."""
         return selectors.person_list()
 
 
 class PersonDetailView(ObjectDetailView):
     """One person with their roles and managed activities."""
 
-    permission_required = "organization.view_person"
-    template_name = "organization/person_detail.html"
-    context_object_name = "person"
+    model = Person
 
-    def selector(self, slug: str) -> Person:
-        return selectors.person_get(slug=slug)
+    def get_object(self, queryset: QuerySet[Any] | None = None) -> Person:
+        """The person named in the URL, or 404."""
+        return selectors.person_get(slug=self.kwargs["slug"])
