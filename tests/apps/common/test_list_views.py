@@ -143,6 +143,9 @@ def _current(path):
         ("/library/CMMI-DEV/1.3/", ["Model library"]),
         ("/library/search/", ["Search practices"]),
         ("/accounts/password/", []),
+        ("/organization/units/", ["Organization"]),
+        ("/organization/work-activities/", ["Organization"]),
+        ("/organization/people/x/", ["Organization"]),
     ],
 )
 def test_the_navigation_marks_the_section_owning_the_path(path, current):

@@ -8,12 +8,13 @@ from typing import Any
 from django.http import HttpRequest
 from django.urls import NoReverseMatch, reverse
 
-# (label, url name) per context; an entry appears once its URL name exists.
-NAVIGATION: list[tuple[str, str]] = [
-    ("Dashboard", "dashboard"),
-    ("Model library", "library:model_list"),
-    ("Search practices", "library:search"),
-    ("Organization", "organization:unit_list"),
+# (label, url name, section) per context; an entry appears once its URL name exists.
+# The section is the path prefix the entry owns (None: the entry's own URL).
+NAVIGATION: list[tuple[str, str, str | None]] = [
+    ("Dashboard", "dashboard", None),
+    ("Model library", "library:model_list", None),
+    ("Search practices", "library:search", None),
+    ("Organization", "organization:unit_list", "/organization/"),
 ]
 
 
@@ -38,11 +39,16 @@ def _current_url(request: HttpRequest, urls: list[str]) -> str | None:
 
 def navigation(request: HttpRequest) -> dict[str, Any]:
     """Expose the navigation entries, marking the one whose URL prefixes the request path."""
-    entries: list[tuple[str, str]] = []
-    for label, url_name in NAVIGATION:
+    entries: list[tuple[str, str, str]] = []
+    for label, url_name, section in NAVIGATION:
         try:
-            entries.append((label, reverse(url_name)))
+            url = reverse(url_name)
         except NoReverseMatch:  # the context ships its pages later
             continue
-    current = _current_url(request, [url for _, url in entries])
-    return {"navigation": [NavigationItem(label, url, url == current) for label, url in entries]}
+        entries.append((label, url, section or url))
+    current = _current_url(request, [section for _, _, section in entries])
+    return {
+        "navigation": [
+            NavigationItem(label, url, section == current) for label, url, section in entries
+        ]
+    }
