@@ -49,13 +49,30 @@ def test_permissions_added_by_hand_are_reset_to_the_table():
     assert "auth.delete_group" not in _codenames(sponsor)
 
 
-def test_a_practitioner_may_read_the_library_and_the_organization_and_nothing_else():
+APPRAISALS_EDIT = {
+    f"appraisals.{action}_{model}"
+    for model in (
+        "appraisal",
+        "appraisalarea",
+        "appraisalunit",
+        "teammember",
+        "characterization",
+        "practicejudgment",
+        "goaljudgment",
+        "ratingsnapshot",
+    )
+    for action in ("add", "change")
+}
+
+
+def test_a_practitioner_may_read_every_context_and_change_nothing():
     codenames = _codenames(roles_ensure()[Role.PRACTITIONER])
 
     assert codenames
-    assert all(name.startswith(("library.view_", "organization.view_")) for name in codenames), (
-        codenames
-    )
+    assert all(
+        name.startswith(("library.view_", "organization.view_", "appraisals.view_"))
+        for name in codenames
+    ), codenames
     assert "library.view_processmodel" in codenames
     assert "organization.view_workactivity" in codenames
     assert "organization.view_historicalworkactivity" in codenames
@@ -77,7 +94,15 @@ def test_the_process_group_may_add_models_and_edit_the_organization():
         "organization.add_roleassignment",
         "organization.change_roleassignment",
         "organization.delete_roleassignment",
+        *APPRAISALS_EDIT,
     }
+
+
+def test_an_appraiser_may_edit_appraisals_only():
+    codenames = _codenames(roles_ensure()[Role.APPRAISER])
+
+    assert {name for name in codenames if ".view_" not in name} == APPRAISALS_EDIT
+    assert "appraisals.view_characterization" in codenames
 
 
 def test_a_project_manager_may_change_work_activities_only():

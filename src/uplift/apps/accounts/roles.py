@@ -42,6 +42,25 @@ PermissionTable = Mapping[str, tuple[str, ...]]
 _READ: PermissionTable = {
     "library": ("view_*",),
     "organization": ("view_*",),
+    "appraisals": ("view_*",),
+}
+
+# The appraisal team's work: plans, characterizations, judgments, ratings (issue 3).
+_APPRAISALS_EDIT: PermissionTable = {
+    "appraisals": tuple(
+        f"{action}_{model}"
+        for model in (
+            "appraisal",
+            "appraisalarea",
+            "appraisalunit",
+            "teammember",
+            "characterization",
+            "practicejudgment",
+            "goaljudgment",
+            "ratingsnapshot",
+        )
+        for action in ("add", "change")
+    )
 }
 
 _ORGANIZATION_EDIT = (
@@ -74,13 +93,14 @@ ROLE_PERMISSIONS: Mapping[Role, PermissionTable] = {
         {
             "library": ("add_processmodel", "change_processmodel"),
             "organization": _ORGANIZATION_EDIT,
+            **_APPRAISALS_EDIT,
         },
     ),
     Role.PROCESS_ACTION_TEAM: _READ,
     Role.PROCESS_OWNER: _READ,
     Role.PROJECT_MANAGER: _with(_READ, {"organization": ("change_workactivity",)}),
     Role.PRACTITIONER: _READ,
-    Role.APPRAISER: _READ,
+    Role.APPRAISER: _with(_READ, _APPRAISALS_EDIT),
     Role.SERVICE_OWNER: _with(_READ, {"organization": ("change_workactivity",)}),
 }
 

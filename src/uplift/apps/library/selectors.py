@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 
 from django.db.models import Count, F, OuterRef, Prefetch, Q, QuerySet, Subquery, Value
@@ -21,6 +21,7 @@ from uplift.apps.library.models import (
     ProcessModel,
     Variant,
 )
+from uplift.domain.appraisal_format import ModelStructure
 from uplift.domain.library_compare import (
     AreaOutline,
     ModelComparison,
@@ -28,6 +29,7 @@ from uplift.domain.library_compare import (
     PracticeOutline,
     compare_models,
 )
+from uplift.domain.ratings import AreaSpec, GoalSpec, normalize_goal_ref, normalize_practice_ref
 
 
 def _count(queryset: QuerySet, field: str = "model") -> Coalesce:
@@ -393,3 +395,162 @@ def model_resolve(reference: str) -> ProcessModel:
     if model is None:
         raise ProcessModel.DoesNotExist(f"{reference} is not in the model library")
     return model
+
+
+# -- what the rating engine needs of a model (issue 3) -------------------------------------
+
+
+@dataclass(frozen=True)
+class RatingIndex:
+    """A model version as the appraisals see it, read in three queries.
+
+    ``structure`` is the rating engine's view (``uplift.domain.appraisal_format``):
+    every process area with its specific goals and its generic goals of capability
+    level 2 and up (``REQM GG 2`` → ``REQM GP 2.1`` …); ``REQM GP 1.1`` and the like
+    are ``extra_practices``. The id maps give the rows behind each reference:
+    ``practices[ref] = (practice_id, process_area_id)``, likewise ``goals``, and
+    ``areas[abbreviation] = process_area_id``. A generic practice is one library row
+    shared by every area, so its cells and judgments need the area's id as well.
+    """
+
+    structure: ModelStructure
+    areas: dict[str, int]
+    goals: dict[str, tuple[int, int]]
+    practices: dict[str, tuple[int, int]]
+
+
+def _ref(abbreviation: str, identifier: str, normalize: Callable[[str], str | None]) -> str:
+    """``REQM`` + ``SP1.1`` → ``REQM SP 1.1``; identifiers of other shapes stay as they are."""
+    text = f"{abbreviation} {identifier}"
+    return normalize(text) or text
+
+
+def model_rating_index(model: ProcessModel) -> RatingIndex:
+    """The rating structure of a model version and the ids behind its references.
+
+    Three queries (areas, goals, practices) whatever the size of the model.
+    """
+    areas = list(
+        ProcessArea.objects.filter(model=model)
+        .order_by("order", "pk")
+        .values_list("pk", "abbreviation", "maturity_level")
+    )
+    goals = list(
+        Goal.objects.filter(model=model)
+        .order_by("order", "pk")
+        .values_list("pk", "process_area_id", "identifier", "capability_level")
+    )
+    by_goal: dict[int, list[tuple[int, str]]] = defaultdict(list)
+    for practice_id, goal_id, identifier in (
+        Practice.objects.filter(model=model)
+        .order_by("order", "pk")
+        .values_list("pk", "goal_id", "identifier")
+    ):
+        by_goal[goal_id].append((practice_id, identifier))
+
+    specific: dict[int, list[tuple[int, str]]] = defaultdict(list)
+    generic: list[tuple[int, str, int]] = []  # (goal id, identifier, capability level)
+    for goal_id, area_id, identifier, level in goals:
+        if area_id is not None:
+            specific[area_id].append((goal_id, identifier))
+        elif level is not None:
+            generic.append((goal_id, identifier, level))
+    generic.sort(key=lambda goal: goal[2])
+
+    specs: list[AreaSpec] = []
+    extra: set[str] = set()
+    area_ids: dict[str, int] = {}
+    goal_ids: dict[str, tuple[int, int]] = {}
+    practice_ids: dict[str, tuple[int, int]] = {}
+
+    def goal_spec(
+        area_id: int, abbreviation: str, goal_id: int, identifier: str, level: int | None
+    ) -> GoalSpec:
+        refs = []
+        for practice_id, practice_identifier in by_goal[goal_id]:
+            ref = _ref(abbreviation, practice_identifier, normalize_practice_ref)
+            practice_ids[ref] = (practice_id, area_id)
+            refs.append(ref)
+        goal_ref = _ref(abbreviation, identifier, normalize_goal_ref)
+        goal_ids[goal_ref] = (goal_id, area_id)
+        return GoalSpec(goal_ref, tuple(refs), level)
+
+    for area_id, abbreviation, maturity_level in areas:
+        area_ids[abbreviation] = area_id
+        specific_goals = tuple(
+            goal_spec(area_id, abbreviation, goal_id, identifier, None)
+            for goal_id, identifier in specific[area_id]
+        )
+        generic_goals = []
+        for goal_id, identifier, level in generic:
+            spec = goal_spec(area_id, abbreviation, goal_id, identifier, level)
+            if level >= 2:
+                generic_goals.append(spec)
+            else:  # GG 1 is the specific goals themselves: its practices are not rated apart
+                extra.update(spec.practices)
+                del goal_ids[spec.ref]
+        specs.append(AreaSpec(abbreviation, maturity_level, specific_goals, tuple(generic_goals)))
+    structure = ModelStructure(model.identifier, model.version, tuple(specs), frozenset(extra))
+    return RatingIndex(structure, area_ids, goal_ids, practice_ids)
+
+
+def model_rating_structure(model: ProcessModel) -> ModelStructure:
+    """What the rating engine needs of a model version; three queries.
+
+    See :class:`RatingIndex` for the shape: specific goals per area, generic goals of
+    capability level 2 and up per area, ``GP 1.x`` references as extra practices.
+    """
+    return model_rating_index(model).structure
+
+
+def _split_ref(reference: str) -> tuple[str, str, bool]:
+    """``REQM GP 2.1`` → (``REQM``, ``GP 2.1``, True: generic)."""
+    abbreviation, _, identifier = reference.partition(" ")
+    return abbreviation, identifier, identifier[:2].upper() in {"GP", "GG"}
+
+
+def practice_locate(*, model_id: int, reference: str) -> tuple[int, int] | None:
+    """``(practice_id, process_area_id)`` of a normalized practice reference, or None.
+
+    One query whatever the size of the model: ``REQM SP 1.1`` is the area's own
+    practice, ``REQM GP 2.1`` the model's generic practice in that area.
+    """
+    abbreviation, identifier, generic = _split_ref(reference)
+    practices = Practice.objects.filter(model_id=model_id, identifier=identifier)
+    practices = (
+        practices.filter(process_area__isnull=True)
+        if generic
+        else practices.filter(process_area=OuterRef("pk"))
+    )
+    row = (
+        ProcessArea.objects.filter(model_id=model_id, abbreviation=abbreviation)
+        .annotate(practice_pk=Subquery(practices.order_by("pk").values("pk")[:1]))
+        .values_list("practice_pk", "pk")
+        .first()
+    )
+    if row is None or row[0] is None:
+        return None
+    return row[0], row[1]
+
+
+def goal_locate(*, model_id: int, reference: str) -> tuple[int, int] | None:
+    """``(goal_id, process_area_id)`` of a normalized goal reference, or None; one query.
+
+    Only goals the rating rates: specific goals and generic goals of level 2 and up.
+    """
+    abbreviation, identifier, generic = _split_ref(reference)
+    goals = Goal.objects.filter(model_id=model_id, identifier=identifier)
+    goals = (
+        goals.filter(process_area__isnull=True, capability_level__gte=2)
+        if generic
+        else goals.filter(process_area=OuterRef("pk"))
+    )
+    row = (
+        ProcessArea.objects.filter(model_id=model_id, abbreviation=abbreviation)
+        .annotate(goal_pk=Subquery(goals.order_by("pk").values("pk")[:1]))
+        .values_list("goal_pk", "pk")
+        .first()
+    )
+    if row is None or row[0] is None:
+        return None
+    return row[0], row[1]

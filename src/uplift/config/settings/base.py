@@ -35,6 +35,7 @@ INSTALLED_APPS = [
     "uplift.apps.accounts",
     "uplift.apps.library",
     "uplift.apps.organization",
+    "uplift.apps.appraisals",
 ]
 
 MIDDLEWARE = [
