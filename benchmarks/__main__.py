@@ -8,9 +8,9 @@ from __future__ import annotations
 
 import sys
 
-from benchmarks import bench_library_import
+from benchmarks import bench_library_import, bench_rating
 
-BENCHMARKS = [bench_library_import]
+BENCHMARKS = [bench_library_import, bench_rating]
 
 
 def main() -> int:

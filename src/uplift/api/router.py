@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from rest_framework.routers import DefaultRouter
 
-from uplift.api import library
+from uplift.api import appraisals, library
 
 router = DefaultRouter()
 
@@ -15,3 +15,14 @@ router.register(
 )
 router.register("library/practices", library.PracticeViewSet, basename="library-practice")
 router.register("library/imports", library.LibraryImportViewSet, basename="library-import")
+
+# Appraisals (the specific prefixes first: the detail route takes any id after appraisals/)
+router.register(
+    "appraisals/characterizations",
+    appraisals.CharacterizationViewSet,
+    basename="appraisal-characterization",
+)
+router.register(
+    "appraisals/imports", appraisals.AppraisalImportViewSet, basename="appraisal-import"
+)
+router.register("appraisals", appraisals.AppraisalViewSet, basename="appraisal")

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import typer
 
+from uplift.cli import appraisal as appraisal_commands
 from uplift.cli import demo as demo_commands
 from uplift.cli import library as library_commands
 from uplift.cli import site as site_commands
@@ -19,4 +20,5 @@ app = typer.Typer(
 )
 app.add_typer(library_commands.app, name="library")
 app.add_typer(demo_commands.app, name="demo")
+app.add_typer(appraisal_commands.app, name="appraisal")
 site_commands.register(app)
