@@ -58,17 +58,13 @@ class Characterization(models.Model):
         return f"{self.practice_id}@{self.unit_id}: {self.value}"
 
 
-class PracticeJudgment(models.Model):
-    """The team's choice where a practice's instances aggregate to LI or PI (or PI/NI)."""
+class TeamDecision(models.Model):
+    """What every team judgment records: where, why, who and when (SCAMPI asks the
+    team to justify its decisions; the rationale is required)."""
 
-    appraisal = models.ForeignKey(
-        Appraisal, on_delete=models.CASCADE, related_name="practice_judgments"
-    )
     process_area = models.ForeignKey(
         "library.ProcessArea", on_delete=models.PROTECT, related_name="+"
     )
-    practice = models.ForeignKey("library.Practice", on_delete=models.PROTECT, related_name="+")
-    value = models.CharField(max_length=2, choices=PracticeValue.choices)
     rationale = models.TextField()
     decided_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,
@@ -78,6 +74,19 @@ class PracticeJudgment(models.Model):
         related_name="+",
     )
     decided_at = models.DateTimeField()
+
+    class Meta:
+        abstract = True
+
+
+class PracticeJudgment(TeamDecision):
+    """The team's choice where a practice's instances aggregate to LI or PI (or PI/NI)."""
+
+    appraisal = models.ForeignKey(
+        Appraisal, on_delete=models.CASCADE, related_name="practice_judgments"
+    )
+    practice = models.ForeignKey("library.Practice", on_delete=models.PROTECT, related_name="+")
+    value = models.CharField(max_length=2, choices=PracticeValue.choices)
     history = HistoricalRecords()
 
     class Meta:
@@ -93,26 +102,14 @@ class PracticeJudgment(models.Model):
         return f"{self.practice_id}: {self.value}"
 
 
-class GoalJudgment(models.Model):
+class GoalJudgment(TeamDecision):
     """The team's decision whether a goal's weaknesses significantly hurt it."""
 
     appraisal = models.ForeignKey(
         Appraisal, on_delete=models.CASCADE, related_name="goal_judgments"
     )
-    process_area = models.ForeignKey(
-        "library.ProcessArea", on_delete=models.PROTECT, related_name="+"
-    )
     goal = models.ForeignKey("library.Goal", on_delete=models.PROTECT, related_name="+")
     value = models.CharField(max_length=16, choices=GoalJudgmentValue.choices)
-    rationale = models.TextField()
-    decided_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL,
-        null=True,
-        blank=True,
-        on_delete=models.SET_NULL,
-        related_name="+",
-    )
-    decided_at = models.DateTimeField()
     history = HistoricalRecords()
 
     class Meta:
