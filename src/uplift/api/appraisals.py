@@ -33,9 +33,9 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.reverse import reverse
 
-from uplift.api.errors import ErrorSerializer
+from uplift.api.errors import LIST_ERRORS, ErrorSerializer, detail_errors
 from uplift.api.pagination import LimitOffsetPagination
-from uplift.api.parsers import MAX_UPLOAD_BYTES, JSONFileParser, YAMLFileParser
+from uplift.api.parsers import FileUploadSerializer, JSONFileParser, YAMLFileParser
 from uplift.api.viewsets import ReadOnlyViewSet
 from uplift.apps.appraisals import selectors, services
 from uplift.apps.appraisals.choices import PracticeValue
@@ -45,14 +45,7 @@ from uplift.apps.appraisals.models import Appraisal, Characterization
 
 TAGS = ["appraisals"]
 
-LIST_ERRORS = {
-    400: OpenApiResponse(ErrorSerializer, description="A malformed filter or page value."),
-    403: OpenApiResponse(ErrorSerializer, description="Not signed in, or no view permission."),
-}
-DETAIL_ERRORS = {
-    403: OpenApiResponse(ErrorSerializer, description="Not signed in, or no view permission."),
-    404: OpenApiResponse(ErrorSerializer, description="No such id, or not visible to you."),
-}
+DETAIL_ERRORS = detail_errors("No such id, or not visible to you.")
 WRITE_ERRORS = {
     400: OpenApiResponse(ErrorSerializer, description="The rules refuse the cell."),
     403: OpenApiResponse(ErrorSerializer, description="No permission to change cells."),
@@ -213,15 +206,8 @@ class CharacterizationInputSerializer(serializers.Serializer):
                 self.fields.pop(name)
 
 
-class AppraisalImportInputSerializer(serializers.Serializer):
+class AppraisalImportInputSerializer(FileUploadSerializer):
     """An appraisal file in the exchange format (YAML or JSON)."""
-
-    file = serializers.FileField(help_text=f"At most {MAX_UPLOAD_BYTES} bytes.")
-
-    def validate_file(self, upload: Any) -> Any:
-        if upload.size > MAX_UPLOAD_BYTES:
-            raise serializers.ValidationError(f"The file is larger than {MAX_UPLOAD_BYTES} bytes.")
-        return upload
 
 
 # Views ------------------------------------------------------------------------------

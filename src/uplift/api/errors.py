@@ -14,6 +14,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from drf_spectacular.utils import OpenApiResponse
 from rest_framework import exceptions, serializers, status
 from rest_framework.response import Response
 from rest_framework.settings import api_settings
@@ -102,3 +103,18 @@ def exception_handler(exc: Exception, context: dict[str, Any]) -> Response | Non
         detail = data.get("detail", "") if isinstance(data, dict) else data
         response.data = {"detail": str(detail), "errors": []}
     return response
+
+
+# OpenAPI error responses shared by the read endpoints of every context.
+LIST_ERRORS = {
+    400: OpenApiResponse(ErrorSerializer, description="A malformed filter or page value."),
+    403: OpenApiResponse(ErrorSerializer, description="Not signed in, or no view permission."),
+}
+
+
+def detail_errors(not_found: str = "No such id.") -> dict[int, OpenApiResponse]:
+    """The 403 and 404 responses of a detail endpoint, with its own 404 wording."""
+    return {
+        403: OpenApiResponse(ErrorSerializer, description="Not signed in, or no view permission."),
+        404: OpenApiResponse(ErrorSerializer, description=not_found),
+    }

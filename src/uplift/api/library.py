@@ -17,8 +17,8 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.reverse import reverse
 
-from uplift.api.errors import ErrorSerializer
-from uplift.api.parsers import MAX_UPLOAD_BYTES, CSVFileParser, JSONFileParser, YAMLFileParser
+from uplift.api.errors import LIST_ERRORS, ErrorSerializer, detail_errors
+from uplift.api.parsers import CSVFileParser, FileUploadSerializer, JSONFileParser, YAMLFileParser
 from uplift.api.viewsets import ReadOnlyViewSet
 from uplift.apps.library import selectors, services
 from uplift.apps.library.choices import GoalKind, ModelFormat, Representation
@@ -31,14 +31,7 @@ from uplift.apps.library.models import Practice, ProcessArea, ProcessModel
 
 TAGS = ["library"]
 
-LIST_ERRORS = {
-    400: OpenApiResponse(ErrorSerializer, description="A malformed filter or page value."),
-    403: OpenApiResponse(ErrorSerializer, description="Not signed in, or no view permission."),
-}
-DETAIL_ERRORS = {
-    403: OpenApiResponse(ErrorSerializer, description="Not signed in, or no view permission."),
-    404: OpenApiResponse(ErrorSerializer, description="No such id."),
-}
+DETAIL_ERRORS = detail_errors("No such id.")
 
 
 # Serializers ------------------------------------------------------------------------
@@ -158,21 +151,15 @@ class PracticeSerializer(serializers.ModelSerializer):
         read_only_fields = fields
 
 
-class LibraryImportInputSerializer(serializers.Serializer):
+class LibraryImportInputSerializer(FileUploadSerializer):
     """A model file: uplift YAML/JSON, an OSCAL catalog (JSON) or a flat CSV."""
 
-    file = serializers.FileField(help_text=f"At most {MAX_UPLOAD_BYTES} bytes.")
     format = serializers.ChoiceField(
         choices=ModelFormat.choices,
         required=False,
         allow_null=True,
         help_text="Omit to detect it from the file name and content.",
     )
-
-    def validate_file(self, upload: Any) -> Any:
-        if upload.size > MAX_UPLOAD_BYTES:
-            raise serializers.ValidationError(f"The file is larger than {MAX_UPLOAD_BYTES} bytes.")
-        return upload
 
 
 # Views ------------------------------------------------------------------------------

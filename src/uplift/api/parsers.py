@@ -13,6 +13,7 @@ from typing import IO, Any
 
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.utils.datastructures import MultiValueDict
+from rest_framework import serializers
 from rest_framework.exceptions import ParseError
 from rest_framework.parsers import BaseParser, DataAndFiles
 
@@ -51,3 +52,14 @@ class YAMLFileParser(RawFileParser):
 class CSVFileParser(RawFileParser):
     media_type = "text/csv"
     extension = "csv"
+
+
+class FileUploadSerializer(serializers.Serializer):
+    """A file upload bounded by MAX_UPLOAD_BYTES; import endpoints extend it."""
+
+    file = serializers.FileField(help_text=f"At most {MAX_UPLOAD_BYTES} bytes.")
+
+    def validate_file(self, upload: Any) -> Any:
+        if upload.size > MAX_UPLOAD_BYTES:
+            raise serializers.ValidationError(f"The file is larger than {MAX_UPLOAD_BYTES} bytes.")
+        return upload
