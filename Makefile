@@ -17,11 +17,13 @@ install: $(BIN)/python
 install-test: $(BIN)/python system-deps
 	$(BIN)/pip install --quiet -e ".[test]"
 
-## Debian's Chromium for the browser tests (Playwright drives it; it never downloads a browser).
+## Debian's Chromium for the browser tests (Playwright drives it; it never downloads a browser),
+## and Pango with a font for WeasyPrint's PDF reports.
 system-deps:
-	@if ! command -v chromium >/dev/null 2>&1; then \
-	  echo "Installing Debian's chromium and chromium-driver…"; \
-	  apt-get update -q >/dev/null && DEBIAN_FRONTEND=noninteractive apt-get install -y -q chromium chromium-driver >/dev/null; \
+	@if ! command -v chromium >/dev/null 2>&1 || ! ldconfig -p | grep -q libpangoft2-1.0; then \
+	  echo "Installing Debian's chromium, chromium-driver and Pango…"; \
+	  apt-get update -q >/dev/null && DEBIAN_FRONTEND=noninteractive apt-get install -y -q \
+	    chromium chromium-driver libpango-1.0-0 libpangoft2-1.0-0 fonts-dejavu-core >/dev/null; \
 	fi
 
 ## make run: install, migrate SQLite, load the models and the demo, serve on 127.0.0.1:8000.

@@ -11,6 +11,7 @@ urlpatterns = [
     path("accounts/", include("uplift.apps.accounts.urls")),
     path("library/", include("uplift.apps.library.urls")),
     path("organization/", include("uplift.apps.organization.urls")),
+    path("appraisals/", include("uplift.apps.appraisals.urls")),
     path("api/", include("uplift.api.urls")),
     path("admin/", admin.site.urls),
 ]

@@ -60,8 +60,22 @@ APPRAISALS_EDIT = {
         "practicejudgment",
         "goaljudgment",
         "ratingsnapshot",
+        "artifact",
+        "affirmation",
+        "evidencelink",
+        "finding",
     )
     for action in ("add", "change")
+} | {
+    f"appraisals.delete_{model}"
+    for model in (
+        "appraisalunit",
+        "teammember",
+        "artifact",
+        "affirmation",
+        "evidencelink",
+        "finding",
+    )
 }
 
 

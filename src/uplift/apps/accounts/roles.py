@@ -58,8 +58,23 @@ _APPRAISALS_EDIT: PermissionTable = {
             "practicejudgment",
             "goaljudgment",
             "ratingsnapshot",
+            "artifact",
+            "affirmation",
+            "evidencelink",
+            "finding",
         )
         for action in ("add", "change")
+    )
+    + tuple(
+        f"delete_{model}"
+        for model in (
+            "appraisalunit",
+            "teammember",
+            "artifact",
+            "affirmation",
+            "evidencelink",
+            "finding",
+        )
     )
 }
 

@@ -49,3 +49,13 @@ class PracticeValue(models.TextChoices):
 class GoalJudgmentValue(models.TextChoices):
     SATISFIED = "satisfied", "Satisfied"
     UNSATISFIED = "unsatisfied", "Unsatisfied"
+
+
+class AffirmationKind(models.TextChoices):
+    INTERVIEW = "interview", "Interview"
+    QUESTIONNAIRE = "questionnaire", "Questionnaire"
+
+
+class FindingKind(models.TextChoices):
+    STRENGTH = "strength", "Strength"
+    WEAKNESS = "weakness", "Weakness"

@@ -15,6 +15,7 @@ NAVIGATION: list[tuple[str, str, str | None]] = [
     ("Model library", "library:model_list", None),
     ("Search practices", "library:search", None),
     ("Organization", "organization:unit_list", "/organization/"),
+    ("Appraisals", "appraisals:appraisal_list", "/appraisals/"),
 ]
 
 

@@ -1,6 +1,8 @@
 """Test settings: the database comes from DATABASE_URL (SQLite by default)."""
 
 import os
+import tempfile
+from pathlib import Path
 
 import dj_database_url
 
@@ -16,3 +18,5 @@ STORAGES = {
     "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
 }
 LOGGING["loggers"]["uplift"]["level"] = "WARNING"  # type: ignore[index]  # noqa: F405
+# Uploaded files (appraisal artifacts) go to a directory of this test run, never ./var.
+MEDIA_ROOT = Path(tempfile.mkdtemp(prefix="uplift-test-media-"))

@@ -1,0 +1,7 @@
+"""Placeholder: see the package docstring."""
+
+from __future__ import annotations
+
+from django.urls import URLPattern
+
+urlpatterns: list[URLPattern] = []
