@@ -7,6 +7,7 @@ import typer
 from uplift.cli import appraisal as appraisal_commands
 from uplift.cli import demo as demo_commands
 from uplift.cli import library as library_commands
+from uplift.cli import measurements as measurement_commands
 from uplift.cli import site as site_commands
 
 app = typer.Typer(
@@ -21,4 +22,5 @@ app = typer.Typer(
 app.add_typer(library_commands.app, name="library")
 app.add_typer(demo_commands.app, name="demo")
 app.add_typer(appraisal_commands.app, name="appraisal")
+app.add_typer(measurement_commands.app, name="measurements")
 site_commands.register(app)
