@@ -79,12 +79,25 @@ APPRAISALS_EDIT = {
 }
 
 
+MEASUREMENTS_EDIT = {
+    f"measurements.{action}_{model}"
+    for model in ("measure", "objective", "observation", "observationimport", "baseline")
+    for action in ("add", "change")
+} | {
+    f"measurements.{action}_historical{model}"
+    for model in ("measure", "objective", "baseline")
+    for action in ("add", "change")
+}
+
+
 def test_a_practitioner_may_read_every_context_and_change_nothing():
     codenames = _codenames(roles_ensure()[Role.PRACTITIONER])
 
     assert codenames
     assert all(
-        name.startswith(("library.view_", "organization.view_", "appraisals.view_"))
+        name.startswith(
+            ("library.view_", "organization.view_", "appraisals.view_", "measurements.view_")
+        )
         for name in codenames
     ), codenames
     assert "library.view_processmodel" in codenames
@@ -109,6 +122,7 @@ def test_the_process_group_may_add_models_and_edit_the_organization():
         "organization.change_roleassignment",
         "organization.delete_roleassignment",
         *APPRAISALS_EDIT,
+        *MEASUREMENTS_EDIT,
     }
 
 

@@ -43,6 +43,7 @@ _READ: PermissionTable = {
     "library": ("view_*",),
     "organization": ("view_*",),
     "appraisals": ("view_*",),
+    "measurements": ("view_*",),
 }
 
 # The appraisal team's work: plans, characterizations, judgments, ratings (issue 3).
@@ -109,6 +110,7 @@ ROLE_PERMISSIONS: Mapping[Role, PermissionTable] = {
             "library": ("add_processmodel", "change_processmodel"),
             "organization": _ORGANIZATION_EDIT,
             **_APPRAISALS_EDIT,
+            "measurements": ("add_*", "change_*"),
         },
     ),
     Role.PROCESS_ACTION_TEAM: _READ,

@@ -36,6 +36,7 @@ INSTALLED_APPS = [
     "uplift.apps.library",
     "uplift.apps.organization",
     "uplift.apps.appraisals",
+    "uplift.apps.measurements",
 ]
 
 MIDDLEWARE = [
