@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from rest_framework.routers import DefaultRouter
 
-from uplift.api import appraisals, library
+from uplift.api import appraisal_workspace, appraisals, library
 
 router = DefaultRouter()
 
@@ -24,5 +24,16 @@ router.register(
 )
 router.register(
     "appraisals/imports", appraisals.AppraisalImportViewSet, basename="appraisal-import"
+)
+router.register(
+    "appraisals/artifacts", appraisal_workspace.ArtifactViewSet, basename="appraisal-artifact"
+)
+router.register(
+    "appraisals/affirmations",
+    appraisal_workspace.AffirmationViewSet,
+    basename="appraisal-affirmation",
+)
+router.register(
+    "appraisals/findings", appraisal_workspace.FindingViewSet, basename="appraisal-finding"
 )
 router.register("appraisals", appraisals.AppraisalViewSet, basename="appraisal")

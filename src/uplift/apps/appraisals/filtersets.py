@@ -1,7 +1,9 @@
-"""FilterSets of the appraisals: one per model, for the API now and the pages later.
+"""FilterSets of the appraisals: one per model, for the API and the pages.
 
 Every filter validates its value: a malformed practice or goal reference is a form
-error (a 400 in the API), never silently ignored.
+error (a 400 in the API and the pages), never silently ignored. Ids stay ids (the
+API's contract); the pages show them as menus whose choices are read only when a
+form is rendered.
 """
 
 from __future__ import annotations
@@ -10,11 +12,14 @@ from typing import Any
 
 import django_filters
 from django import forms
-from django.db.models import QuerySet
+from django.db.models import Q, QuerySet
+from django.utils.choices import CallableChoiceIterator
 
 from uplift.apps.appraisals.choices import AppraisalClass, AppraisalStatus, PracticeValue
 from uplift.apps.appraisals.models import Appraisal, Characterization
+from uplift.apps.library import selectors as library_selectors
 from uplift.apps.library.choices import Representation
+from uplift.apps.organization import selectors as organization_selectors
 from uplift.domain.ratings import normalize_goal_ref, normalize_practice_ref
 
 
@@ -67,20 +72,56 @@ def _by_reference(queryset: QuerySet[Any], value: str, identifier_field: str) ->
     )
 
 
-class AppraisalFilterSet(django_filters.FilterSet):
-    """Appraisals by status, class, representation, model and organizational unit."""
+def _model_choices() -> list[tuple[Any, str]]:
+    models = library_selectors.model_list().values_list("pk", "identifier", "version")
+    return [("", "Any"), *((pk, f"{identifier} {version}") for pk, identifier, version in models)]
 
-    status = django_filters.ChoiceFilter(choices=AppraisalStatus.choices)
-    appraisal_class = django_filters.ChoiceFilter(choices=AppraisalClass.choices)
-    representation = django_filters.ChoiceFilter(choices=Representation.choices)
-    model = IntegerFilter(field_name="model_id", help_text="The model version's id.")
+
+def _unit_choices() -> list[tuple[Any, str]]:
+    return [("", "Any"), *organization_selectors.unit_list().values_list("pk", "name")]
+
+
+class AppraisalFilterSet(django_filters.FilterSet):
+    """Appraisals by status, class, representation, model, organizational unit and text."""
+
+    q = django_filters.CharFilter(
+        method="filter_text",
+        label="Search",
+        help_text="Words in the name, notes or organizational unit.",
+        widget=forms.TextInput(attrs={"type": "search"}),
+    )
+    status = django_filters.ChoiceFilter(choices=AppraisalStatus.choices, empty_label="Any")
+    appraisal_class = django_filters.ChoiceFilter(
+        choices=AppraisalClass.choices, label="Class", empty_label="Any"
+    )
+    representation = django_filters.ChoiceFilter(choices=Representation.choices, empty_label="Any")
+    model = IntegerFilter(
+        field_name="model_id",
+        label="Model",
+        help_text="The model version's id.",
+        widget=forms.Select(choices=CallableChoiceIterator(_model_choices)),
+    )
     organizational_unit = IntegerFilter(
-        field_name="organizational_unit_id", help_text="The organizational unit's id."
+        field_name="organizational_unit_id",
+        label="Organizational unit",
+        help_text="The organizational unit's id.",
+        widget=forms.Select(choices=CallableChoiceIterator(_unit_choices)),
     )
 
     class Meta:
         model = Appraisal
         fields: list[str] = []
+
+    def filter_text(self, queryset: QuerySet[Any], name: str, value: str) -> QuerySet[Any]:
+        """Every word somewhere in the name, notes or organizational unit (either name)."""
+        for word in value.split():
+            queryset = queryset.filter(
+                Q(name__icontains=word)
+                | Q(notes__icontains=word)
+                | Q(organizational_unit_name__icontains=word)
+                | Q(organizational_unit__name__icontains=word)
+            )
+        return queryset
 
 
 class CharacterizationFilterSet(django_filters.FilterSet):

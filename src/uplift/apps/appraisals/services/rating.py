@@ -33,16 +33,22 @@ from uplift.apps.appraisals.choices import (
 from uplift.apps.appraisals.errors import AppraisalError
 from uplift.apps.appraisals.files import DEFAULT_SETTINGS, CheckedFile, appraisal_file_check
 from uplift.apps.appraisals.models import (
+    Affirmation,
     Appraisal,
     AppraisalArea,
     AppraisalUnit,
+    Artifact,
     Characterization,
+    EvidenceLink,
+    Finding,
     GoalJudgment,
     PracticeJudgment,
     RatingSnapshot,
+    TeamMember,
 )
 from uplift.apps.appraisals.selectors import appraisal_rating
-from uplift.apps.library.selectors import goal_locate, practice_locate
+from uplift.apps.library.selectors import RatingIndex, goal_locate, practice_locate
+from uplift.domain.appraisal_format import AppraisalDocument, Supports, supported_cells
 from uplift.domain.ratings import (
     AppraisalResult,
     RatingSettings,
@@ -112,6 +118,9 @@ def appraisal_import(
     latest version, or ``@version`` pinned) and the appraisal keeps that version.
     ``organizational_unit`` (an ``organization.OrganizationalUnit``) links the
     appraisal to a unit of the organization; the file's own text is kept too.
+    Besides the plan, cells and judgments, the file's team, evidence (artifacts,
+    affirmations and the practices at units they support) and findings are stored,
+    one bulk insert per table, each row in the history with ``user``.
 
     Raises ``InvalidDocument`` listing every located problem; nothing is written then.
     """
@@ -131,9 +140,10 @@ def _write(checked: CheckedFile, user: User | None, unit: models.Model | None) -
         organizational_unit_id=unit.pk if unit is not None else None,
         organizational_unit_name=document.organizational_unit,
         notes=checked.notes,
-        status=AppraisalStatus.IN_PROGRESS
-        if document.characterizations
-        else AppraisalStatus.PLANNED,
+        status=document.status
+        or (AppraisalStatus.IN_PROGRESS if document.characterizations else AppraisalStatus.PLANNED),
+        start_date=document.start_date,
+        end_date=document.end_date,
         created_by=user,
     )
     _record_actor(appraisal, user)
@@ -207,8 +217,137 @@ def _write(checked: CheckedFile, user: User | None, unit: models.Model | None) -
     ]
     bulk_create_with_history(practice_judgments, PracticeJudgment, **history)
     bulk_create_with_history(goal_judgments, GoalJudgment, **history)
+    team = [
+        TeamMember(
+            appraisal=appraisal, user_id=checked.team_user_ids[entry.username], role=entry.role
+        )
+        for entry in document.team
+    ]
+    bulk_create_with_history(team, TeamMember, **history)
+    _write_record(appraisal, document, index, unit_ids, user, history)
     _snapshot(appraisal, checked.result, user, now)
     return appraisal
+
+
+def _links(
+    appraisal: Appraisal,
+    groups: tuple[Supports, ...],
+    index: RatingIndex,
+    unit_ids: dict[str, int],
+    **source: Any,
+) -> list[EvidenceLink]:
+    links = []
+    for ref, unit_name in supported_cells(groups):
+        practice_id, area_id = index.practices[ref]
+        links.append(
+            EvidenceLink(
+                appraisal=appraisal,
+                process_area_id=area_id,
+                practice_id=practice_id,
+                unit_id=unit_ids[unit_name],
+                **source,
+            )
+        )
+    return links
+
+
+def _write_record(
+    appraisal: Appraisal,
+    document: AppraisalDocument,
+    index: RatingIndex,
+    unit_ids: dict[str, int],
+    user: User | None,
+    history: dict[str, Any],
+) -> None:
+    """The file's evidence and findings: a fixed number of bulk inserts."""
+    artifacts = bulk_create_with_history(
+        [
+            Artifact(
+                appraisal=appraisal,
+                name=item.name,
+                link=item.link,
+                date=item.date,
+                description=item.description,
+                created_by=user,
+            )
+            for item in document.artifacts
+        ],
+        Artifact,
+        **history,
+    )
+    affirmations = bulk_create_with_history(
+        [
+            Affirmation(
+                appraisal=appraisal,
+                kind=item.kind,
+                date=item.date,
+                session=item.session,
+                role_group=item.role_group,
+                summary=item.summary,
+                created_by=user,
+            )
+            for item in document.affirmations
+        ],
+        Affirmation,
+        **history,
+    )
+    links: list[EvidenceLink] = []
+    for artifact, item in zip(artifacts, document.artifacts, strict=True):
+        links += _links(appraisal, item.supports, index, unit_ids, artifact=artifact)
+    for affirmation, entry in zip(affirmations, document.affirmations, strict=True):
+        links += _links(appraisal, entry.supports, index, unit_ids, affirmation=affirmation)
+    EvidenceLink.objects.bulk_create(links, batch_size=2000)  # no history: see the model
+
+    findings = bulk_create_with_history(
+        [
+            Finding(
+                appraisal=appraisal,
+                kind=item.kind,
+                process_area_id=index.areas[item.process_area],
+                goal_id=index.goals[item.goal][0] if item.goal else None,
+                text=item.text,
+                order=order,
+                created_by=user,
+            )
+            for order, item in enumerate(document.findings)
+        ],
+        Finding,
+        **history,
+    )
+    through = Finding.practices.through
+    rows = [
+        through(finding_id=finding.pk, practice_id=index.practices[ref][0])
+        for finding, item in zip(findings, document.findings, strict=True)
+        for ref in item.practices
+    ]
+    through.objects.bulk_create(rows)
+    _finding_practices_history(findings, rows)
+
+
+def _finding_practices_history(findings: list[Finding], rows: list[Any]) -> None:
+    """The practices of new findings in their first history rows.
+
+    ``bulk_create_with_history`` writes the findings' history but not that of their
+    many-to-many practices (django-simple-history records those on ``save()`` and on
+    ``m2m_changed``); these rows make the first version show its practices.
+    """
+    if not rows:
+        return
+    first = dict(
+        Finding.history.filter(id__in=[f.pk for f in findings])
+        .order_by("history_id")
+        .values_list("id", "history_id")
+    )
+    model = Finding.history.model.practices.model
+    model.objects.bulk_create(
+        model(
+            id=row.pk,  # the through row's id, as simple-history copies it
+            history_id=first[row.finding_id],
+            finding_id=row.finding_id,
+            practice_id=row.practice_id,
+        )
+        for row in rows
+    )
 
 
 # -- the team's work, one cell or decision at a time ---------------------------------------
