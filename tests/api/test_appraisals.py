@@ -1,14 +1,17 @@
-"""The appraisals API: lists, the rating, cells and imports, per persona.
+"""The appraisals API: lists, the rating, cells, imports, judgments and exports, per persona.
 
 Personas: anonymous, ``outsider`` (signed in, no role), ``practitioner`` (reads
-every context), ``appraiser`` (also imports and characterizes).
+every context), ``appraiser`` (also imports and characterizes), and on one
+appraisal's team ``member`` (a team member) and ``observer`` (both practitioners).
 """
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
 import pytest
+import yaml
 from django.contrib.auth.models import User
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.db import connection
@@ -17,10 +20,18 @@ from rest_framework.test import APIClient
 
 from tests.api.schema import assert_matches_schema
 from tests.apps.appraisals.conftest import CMMI_DEV, ISSUE_EXAMPLE, as_yaml, reqm_ml2
+from tests.apps.appraisals.test_import import with_record
 from uplift.apps.accounts.roles import Role
-from uplift.apps.appraisals.models import Appraisal, Characterization
+from uplift.apps.appraisals.exports import appraisal_document
+from uplift.apps.appraisals.models import (
+    Appraisal,
+    Characterization,
+    PracticeJudgment,
+    RatingSnapshot,
+    TeamMember,
+)
 from uplift.apps.appraisals.selectors import appraisal_rating
-from uplift.apps.appraisals.services import appraisal_import
+from uplift.apps.appraisals.services import appraisal_characterize, appraisal_import
 from uplift.apps.library.services import library_import_file
 
 pytestmark = pytest.mark.django_db
@@ -251,3 +262,261 @@ def test_a_rejected_file_lists_every_located_problem_and_writes_nothing(
     }
     assert not Appraisal.objects.exists()
     assert_matches_schema(response, IMPORTS, "post")
+
+
+# -- judgments, rating and export: the team's actions ----------------------------------------
+
+
+@pytest.fixture
+def team(reqm: Appraisal, make_user: Any, personas: dict[str, Any]) -> dict[str, Any]:
+    """Team personas on ``reqm``: a team member and an observer (both practitioners)."""
+    member = make_user(Role.PRACTITIONER, username="member")
+    observer = make_user(Role.PRACTITIONER, username="observer")
+    TeamMember.objects.create(appraisal=reqm, user=member, role="team_member")
+    TeamMember.objects.create(appraisal=reqm, user=observer, role="observer")
+    personas.update(member=member, observer=observer)
+    return personas
+
+
+@pytest.fixture
+def mixed(reqm: Appraisal) -> Appraisal:
+    """REQM SP 1.3 is FI at alpha and PI at beta: the team must judge it LI or PI."""
+    appraisal_characterize(appraisal=reqm, practice="REQM SP 1.3", unit="beta", value="PI")
+    return reqm
+
+
+def judgments_url(appraisal: Appraisal) -> str:
+    return f"/api/appraisals/{appraisal.pk}/judgments/"
+
+
+JUDGE = {"kind": "practice", "reference": "reqm.sp1.3", "value": "PI", "rationale": "beta lags"}
+
+
+def test_the_judgments_list_the_open_ones_then_the_recorded_ones(
+    mixed: Appraisal, team: dict[str, Any]
+) -> None:
+    before = api(team, "practitioner").get(judgments_url(mixed))
+    recorded = api(team, "member").post(judgments_url(mixed), JUDGE, format="json")
+    after = api(team, "practitioner").get(judgments_url(mixed))
+
+    assert before.status_code == 200
+    assert before.json() == {
+        "recorded": [],
+        "open_judgments": [{"kind": "practice", "ref": "REQM SP 1.3", "candidates": ["LI", "PI"]}],
+        "warnings": [],
+    }
+    assert recorded.status_code == 200, recorded.json()
+    body = recorded.json()
+    assert {k: body[k] for k in ("kind", "reference", "value", "rationale", "decided_by")} == {
+        "kind": "practice",
+        "reference": "REQM SP 1.3",
+        "value": "PI",
+        "rationale": "beta lags",
+        "decided_by": "member",
+    }
+    assert after.json()["recorded"] == [body]
+    assert after.json()["open_judgments"] == []
+    judgment = PracticeJudgment.objects.get()
+    assert (judgment.value, judgment.decided_by) == ("PI", team["member"])
+    assert_matches_schema(before, "/api/appraisals/{id}/judgments/")
+    assert_matches_schema(recorded, "/api/appraisals/{id}/judgments/", "post")
+
+
+def test_a_goal_judgment_is_recorded_with_its_rationale(
+    reqm: Appraisal, team: dict[str, Any]
+) -> None:
+    appraisal_characterize(appraisal=reqm, practice="REQM SP 1.3", unit="beta", value="LI")
+
+    response = api(team, "appraiser").post(
+        judgments_url(reqm),
+        {"kind": "goal", "reference": "REQM SG 1", "value": "unsatisfied", "rationale": "why"},
+        format="json",
+    )
+    rating = api(team, "appraiser").get(f"/api/appraisals/{reqm.pk}/rating/").json()
+
+    assert response.status_code == 200, response.json()
+    assert (response.json()["reference"], response.json()["decided_by"]) == (
+        "REQM SG 1",
+        "appraiser",
+    )
+    assert rating["goals"]["REQM SG 1"] == "unsatisfied"
+
+
+@pytest.mark.parametrize(
+    ("persona", "expected"),
+    [("anonymous", 403), ("outsider", 404), ("practitioner", 403), ("observer", 403)],
+)
+def test_only_the_team_may_judge_and_a_refusal_records_nothing(
+    mixed: Appraisal, team: dict[str, Any], persona: str, expected: int
+) -> None:
+    response = api(team, persona).post(judgments_url(mixed), JUDGE, format="json")
+
+    assert response.status_code == expected
+    assert set(response.json()) == {"detail", "errors"}
+    assert not PracticeJudgment.objects.exists()
+    assert not PracticeJudgment.history.exists()
+
+
+REFUSED_JUDGMENTS = [
+    ({"value": "FI"}, "value", "REQM SP 1.3: the judgment must be LI or PI, not 'FI'"),
+    ({"reference": "REQM SP 1.1"}, "reference", "REQM SP 1.1: no judgment is called for"),
+    (
+        {"reference": "REQM 1.3"},
+        "reference",
+        "'REQM 1.3' is not a practice reference like 'REQM SP 1.1'",
+    ),
+    ({"reference": "PP SP 1.1"}, "reference", "PP is not in the appraisal's scope"),
+    (
+        {"kind": "goal", "value": "maybe"},
+        "value",
+        "'maybe': a goal judgment is satisfied or unsatisfied",
+    ),
+    ({"kind": "area"}, "kind", '"area" is not a valid choice.'),
+    ({"rationale": ""}, "rationale", "This field may not be blank."),
+]
+
+
+@pytest.mark.parametrize(("change", "field", "message"), REFUSED_JUDGMENTS)
+def test_a_judgment_the_rules_refuse_names_its_field(
+    mixed: Appraisal, team: dict[str, Any], change: dict[str, str], field: str, message: str
+) -> None:
+    response = api(team, "member").post(judgments_url(mixed), {**JUDGE, **change}, format="json")
+
+    assert response.status_code == 400
+    assert response.json() == {
+        "detail": "Invalid input.",
+        "errors": [{"field": field, "message": message}],
+    }
+    assert not PracticeJudgment.objects.exists()
+    assert_matches_schema(response, "/api/appraisals/{id}/judgments/", "post")
+
+
+def test_judging_an_invisible_or_unknown_appraisal_is_not_found(
+    mixed: Appraisal, team: dict[str, Any]
+) -> None:
+    response = api(team, "member").post("/api/appraisals/999/judgments/", JUDGE, format="json")
+
+    assert response.status_code == 404
+
+
+def test_rating_stores_the_snapshot_and_answers_like_the_rating(
+    mixed: Appraisal, team: dict[str, Any]
+) -> None:
+    RatingSnapshot.objects.filter(appraisal=mixed).delete()
+
+    response = api(team, "member").post(f"/api/appraisals/{mixed.pk}/rate/")
+
+    assert response.status_code == 200
+    assert response.json() == appraisal_rating(mixed).as_json()
+    snapshot = RatingSnapshot.objects.get(appraisal=mixed)
+    assert (snapshot.result, snapshot.computed_by, snapshot.open_judgment_count) == (
+        response.json(),
+        team["member"],
+        1,
+    )
+    assert_matches_schema(response, "/api/appraisals/{id}/rate/", "post")
+
+
+@pytest.mark.parametrize("persona", ["anonymous", "practitioner", "observer"])
+def test_rating_without_being_on_the_team_is_refused_and_stores_nothing(
+    mixed: Appraisal, team: dict[str, Any], persona: str
+) -> None:
+    before = RatingSnapshot.objects.get(appraisal=mixed)
+
+    response = api(team, persona).post(f"/api/appraisals/{mixed.pk}/rate/")
+
+    assert response.status_code == 403
+    after = RatingSnapshot.objects.get(appraisal=mixed)
+    assert (after.computed_at, after.result) == (before.computed_at, before.result)
+    assert after.history.count() == 1
+
+
+@pytest.fixture
+def recorded(reqm: Appraisal, team: dict[str, Any], make_user: Any) -> Appraisal:
+    """An appraisal with evidence and findings; ``member`` and ``observer`` on its team."""
+    make_user(username="lead")
+    data = with_record(
+        team=[
+            {"username": "lead", "role": "lead_appraiser"},
+            {"username": "member", "role": "team_member"},
+            {"username": "observer", "role": "observer"},
+        ]
+    )
+    return appraisal_import(data=as_yaml(data), filename="record.yaml")
+
+
+def export_url(appraisal: Appraisal, query: str = "") -> str:
+    if query.startswith("."):  # the router's format suffix
+        return f"/api/appraisals/{appraisal.pk}/export{query}"
+    return f"/api/appraisals/{appraisal.pk}/export/{query}"
+
+
+@pytest.mark.parametrize(
+    ("query", "media_type", "load"),
+    [
+        ("", "application/yaml", yaml.safe_load),
+        ("?format=yaml", "application/yaml", yaml.safe_load),
+        ("?format=json", "application/json", json.loads),
+        ("?fmt=json", "application/json", json.loads),
+        (".json", "application/json", json.loads),
+    ],
+)
+def test_the_export_is_the_file_in_the_format_asked_for(
+    recorded: Appraisal, team: dict[str, Any], query: str, media_type: str, load: Any
+) -> None:
+    response = api(team, "member").get(export_url(recorded, query))
+
+    assert response.status_code == 200
+    assert response["Content-Type"] == f"{media_type}; charset=utf-8"
+    extension = media_type.rpartition("/")[2]
+    assert response["Content-Disposition"] == (
+        f'attachment; filename="appraisal-{recorded.pk}.{extension}"'
+    )
+    assert load(response.content.decode()) == appraisal_document(recorded, evidence=True)
+
+
+@pytest.mark.parametrize(
+    ("persona", "has_evidence"),
+    [("member", True), ("observer", True), ("appraiser", True), ("practitioner", False)],
+)
+def test_the_export_carries_evidence_only_for_the_teams_workspace(
+    recorded: Appraisal, team: dict[str, Any], persona: str, has_evidence: bool
+) -> None:
+    response = api(team, persona).get(export_url(recorded, "?format=json"))
+
+    document = response.json()
+    assert ("evidence" in document) is has_evidence
+    assert len(document["findings"]) == 2
+
+
+def test_an_unknown_export_format_is_a_bad_request(
+    recorded: Appraisal, team: dict[str, Any]
+) -> None:
+    by_format = api(team, "member").get(export_url(recorded, "?format=xml"))
+    by_fmt = api(team, "member").get(export_url(recorded, "?fmt=csv"))
+
+    assert (by_format.status_code, by_fmt.status_code) == (400, 400)
+    assert by_format.json() == {
+        "detail": "Invalid input.",
+        "errors": [{"field": "format", "message": "Unknown format 'xml'; use yaml or json."}],
+    }
+    assert by_fmt.json()["errors"][0]["field"] == "fmt"
+    assert_matches_schema(by_format, "/api/appraisals/{id}/export/")
+
+
+@pytest.mark.parametrize(
+    ("persona", "url", "expected"),
+    [
+        ("anonymous", "recorded", 403),
+        ("outsider", "recorded", 403),
+        ("practitioner", "/api/appraisals/999/export/", 404),
+    ],
+)
+def test_the_export_needs_visibility(
+    recorded: Appraisal, team: dict[str, Any], persona: str, url: str, expected: int
+) -> None:
+    response = api(team, persona).get(export_url(recorded) if url == "recorded" else url)
+
+    assert response.status_code == expected
+    assert response["Content-Type"] == "application/json"
+    assert_matches_schema(response, "/api/appraisals/{id}/export/")

@@ -1,8 +1,9 @@
-"""``uplift appraisal rate|import|export``: exit codes, output and the database."""
+"""``uplift appraisal list|rate|import|export``: exit codes, output and the database."""
 
 from __future__ import annotations
 
 import json
+import re
 from pathlib import Path
 from typing import Any
 
@@ -11,7 +12,9 @@ import yaml
 from typer.testing import CliRunner
 
 from tests.apps.appraisals.conftest import CMMI_DEV, ISSUE_EXAMPLE, as_yaml, reqm_ml2
+from tests.apps.appraisals.test_import import make_team_users, ml2, with_record
 from uplift.apps.appraisals.models import Appraisal, Characterization
+from uplift.apps.appraisals.services import appraisal_import
 from uplift.apps.library.services import library_import_file
 from uplift.cli.app import app
 
@@ -168,3 +171,50 @@ def test_export_of_an_unknown_id_or_format_fails_cleanly(runner: CliRunner, dev:
         1,
         "unknown format 'xml'; use one of yaml, json\n",
     )
+
+
+def test_list_shows_every_appraisal_with_its_stored_maturity_level(
+    runner: CliRunner, dev: Any
+) -> None:
+    empty = runner.invoke(app, ["appraisal", "list"])
+    first = appraisal_import(data=ISSUE_EXAMPLE.encode(), filename="example.yaml")
+    second = appraisal_import(data=ml2(dev), filename="ml2.yaml")
+
+    table = runner.invoke(app, ["appraisal", "list"])
+    listed = runner.invoke(app, ["appraisal", "list", "--json"])
+
+    assert (empty.exit_code, empty.stdout) == (
+        0,
+        "No appraisals yet; import one with 'uplift appraisal import FILE'.\n",
+    )
+    assert table.exit_code == 0, table.output
+    assert [re.split(r"\s{2,}", line) for line in table.stdout.splitlines()] == [
+        ["ID", "NAME", "MODEL", "STATUS", "ML"],
+        [str(first.pk), "example", "CMMI-DEV@1.3", "in_progress", "-"],
+        [str(second.pk), "REQM check", "CMMI-DEV@1.3", "in_progress", "2"],
+    ]
+    rows = json.loads(listed.stdout)
+    assert [(r["id"], r["class"], r["representation"], r["maturity_level"]) for r in rows] == [
+        (first.pk, "", "staged", None),
+        (second.pk, "C", "staged", 2),
+    ]
+    assert rows[1]["rated_at"] is not None
+
+
+def test_export_carries_the_team_evidence_and_findings(
+    runner: CliRunner, dev: Any, django_user_model: Any
+) -> None:
+    make_team_users(django_user_model)
+    appraisal = appraisal_import(data=as_yaml(with_record()), filename="r.yaml")
+
+    result = runner.invoke(app, ["appraisal", "export", str(appraisal.pk)])
+
+    assert result.exit_code == 0, result.output
+    document = yaml.safe_load(result.stdout)
+    assert [m["username"] for m in document["team"]] == ["lead", "member"]
+    assert [a["name"] for a in document["evidence"]["artifacts"]] == [
+        "Requirements baseline",
+        "Change board minutes",
+    ]
+    assert document["evidence"]["affirmations"][0]["role_group"] == "project managers"
+    assert [f["kind"] for f in document["findings"]] == ["strength", "weakness"]

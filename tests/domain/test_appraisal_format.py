@@ -2,13 +2,20 @@
 
 from __future__ import annotations
 
+import datetime
+
 import pytest
 
 from uplift.domain.appraisal_format import (
+    ArtifactInput,
+    FindingInput,
     ModelStructure,
+    Supports,
+    TeamEntry,
     parse_appraisal,
     resolve_scope,
     split_model_reference,
+    supported_cells,
 )
 from uplift.domain.errors import InvalidDocument
 from uplift.domain.ratings import AreaSpec, GoalSpec, rate_appraisal
@@ -147,3 +154,319 @@ def test_continuous_appraisal_needs_its_process_areas_and_no_target():
     found = messages(excinfo)
     assert any("only staged appraisals have a target" in m for m in found)
     assert any("a continuous appraisal lists its process areas" in m for m in found)
+
+
+# -- the record: plan fields, team, evidence, findings -------------------------------------
+
+
+def record(**overrides):
+    """The document above with a team, evidence and findings."""
+    return document(
+        status="rated",
+        start_date="2026-03-02",
+        end_date=datetime.date(2026, 3, 6),
+        team=[{"username": "lead", "role": "lead_appraiser"}, {"username": "member"}],
+        evidence={
+            "artifacts": [
+                {
+                    "name": "Requirements baseline",
+                    "link": "https://intranet.example/reqm/baseline",
+                    "date": datetime.date(2026, 2, 1),
+                    "description": "signed off",
+                    "supports": {"practices": ["REQM SP 1.1", "REQM.SP1.2"], "units": ["alpha"]},
+                }
+            ],
+            "affirmations": [
+                {
+                    "kind": "interview",
+                    "date": "2026-03-03",
+                    "session": "Interview 1",
+                    "role_group": "project managers",
+                    "summary": "changes go through the board",
+                    "supports": [
+                        {"practices": ["REQM SP 1.1"], "units": ["alpha", "beta"]},
+                        {"practices": ["PP SP 1.1", "REQM SP 1.1"], "units": ["beta"]},
+                    ],
+                }
+            ],
+        },
+        findings=[
+            {
+                "kind": "weakness",
+                "process_area": "pp",
+                "goal": "PP.SG1",
+                "text": "no WBS at beta",
+                "practices": ["PP SP 1.1"],
+            },
+            {"kind": "strength", "process_area": "REQM", "text": "clear baselines"},
+        ],
+        **overrides,
+    )
+
+
+def test_the_record_is_parsed_and_normalized():
+    doc = parse_appraisal(record(), filename="r.yaml")
+
+    assert (doc.status, doc.start_date, doc.end_date) == (
+        "rated",
+        datetime.date(2026, 3, 2),
+        datetime.date(2026, 3, 6),
+    )
+    assert doc.team == (TeamEntry("lead", "lead_appraiser"), TeamEntry("member", "team_member"))
+    assert doc.artifacts == (
+        ArtifactInput(
+            "Requirements baseline",
+            "https://intranet.example/reqm/baseline",
+            datetime.date(2026, 2, 1),
+            "signed off",
+            (Supports(("REQM SP 1.1", "REQM SP 1.2"), ("alpha",)),),
+        ),
+    )
+    (affirmation,) = doc.affirmations
+    assert (affirmation.kind, affirmation.date, affirmation.role_group) == (
+        "interview",
+        datetime.date(2026, 3, 3),
+        "project managers",
+    )
+    assert supported_cells(affirmation.supports) == (
+        ("REQM SP 1.1", "alpha"),
+        ("REQM SP 1.1", "beta"),
+        ("PP SP 1.1", "beta"),
+    )
+    assert doc.findings == (
+        FindingInput("weakness", "PP", "no WBS at beta", "PP SG 1", ("PP SP 1.1",)),
+        FindingInput("strength", "REQM", "clear baselines"),
+    )
+    resolve_scope(doc, MODEL)  # every reference is in the model, the scope and the plan
+
+
+def test_a_file_without_a_record_still_parses_as_before():
+    doc = parse_appraisal(document())
+
+    assert (doc.status, doc.team, doc.artifacts, doc.affirmations, doc.findings) == (
+        "",
+        (),
+        (),
+        (),
+        (),
+    )
+
+
+SHAPE_PROBLEMS = [
+    pytest.param(
+        {"status": "done"},
+        "$.status (field status): must be one of planned, in_progress, rated, closed",
+        id="status",
+    ),
+    pytest.param(
+        {"end_date": "2026-03-01"},
+        "$.end_date (field end_date): is before the start date",
+        id="dates in the wrong order",
+    ),
+    pytest.param(
+        {"start_date": "2 March"},
+        "$.start_date (field start_date): '2 March' is not a date like 2025-03-01",
+        id="not a date",
+    ),
+    pytest.param(
+        {"team": [{"username": "lead", "role": "boss"}]},
+        "$.team[0].role (field role): must be one of lead_appraiser, team_member, observer",
+        id="team role",
+    ),
+    pytest.param(
+        {"team": [{"username": "lead"}, {"username": "lead"}]},
+        "$.team[1].username (field username): 'lead' is on the team twice",
+        id="team member twice",
+    ),
+    pytest.param(
+        {"evidence": {"artifacts": [{"name": "Plan"}]}},
+        "$.evidence.artifacts[0] (field link): needs a link: uploaded files do not travel in "
+        "the file; link to where the artifact is kept",
+        id="artifact without a link",
+    ),
+    pytest.param(
+        {"evidence": {"artifacts": [{"name": "Plan", "link": "intranet/plan.pdf"}]}},
+        "$.evidence.artifacts[0].link (field link): 'intranet/plan.pdf' is not an http(s) address",
+        id="artifact link not a web address",
+    ),
+    pytest.param(
+        {"evidence": {"artifacts": [{"name": "Plan", "link": "https://x.example", "file": "p"}]}},
+        "$.evidence.artifacts[0].file (field file): unknown key 'file'",
+        id="artifact file",
+    ),
+    pytest.param(
+        {
+            "evidence": {
+                "affirmations": [
+                    {"kind": "chat", "date": "2026-03-03", "session": "1", "role_group": "PMs"}
+                ]
+            }
+        },
+        "$.evidence.affirmations[0].kind (field kind): must be one of interview, questionnaire",
+        id="affirmation kind",
+    ),
+    pytest.param(
+        {
+            "evidence": {
+                "affirmations": [{"kind": "interview", "date": "2026-03-03", "session": "1"}]
+            }
+        },
+        "$.evidence.affirmations[0].role_group (field role_group): needs a role group",
+        id="affirmation without a role group",
+    ),
+    pytest.param(
+        {
+            "evidence": {
+                "affirmations": [
+                    {
+                        "kind": "interview",
+                        "session": "1",
+                        "role_group": "PMs",
+                        "supports": {"practices": ["REQM SP 1.1"], "units": ["alpha"]},
+                    }
+                ]
+            }
+        },
+        "$.evidence.affirmations[0].date (field date): needs a date like 2025-03-01",
+        id="affirmation without a date",
+    ),
+    pytest.param(
+        {
+            "evidence": {
+                "artifacts": [
+                    {
+                        "name": "Plan",
+                        "link": "https://x.example/plan",
+                        "supports": {"practices": ["REQM 1.1"], "units": ["alpha"]},
+                    }
+                ]
+            }
+        },
+        "$.evidence.artifacts[0].supports.practices[0] (field practices): 'REQM 1.1' is not a "
+        "practice reference like 'REQM SP 1.1'",
+        id="supports a malformed practice",
+    ),
+    pytest.param(
+        {"findings": [{"kind": "opportunity", "process_area": "PP", "text": "t"}]},
+        "$.findings[0].kind (field kind): must be one of strength, weakness",
+        id="finding kind",
+    ),
+    pytest.param(
+        {"findings": [{"kind": "strength", "process_area": "PP", "goal": "PP 1", "text": "t"}]},
+        "$.findings[0].goal (field goal): 'PP 1' is not a goal reference like 'REQM SG 1'",
+        id="finding goal malformed",
+    ),
+    pytest.param(
+        {"findings": [{"kind": "strength", "process_area": "PP"}]},
+        "$.findings[0].text (field text): needs a text",
+        id="finding without text",
+    ),
+]
+
+
+@pytest.mark.parametrize(("change", "expected"), SHAPE_PROBLEMS)
+def test_a_malformed_record_is_refused_with_its_place(change, expected):
+    with pytest.raises(InvalidDocument) as excinfo:
+        parse_appraisal(document(**{"start_date": "2026-03-02", **change}), filename="r.yaml")
+
+    assert messages(excinfo) == [f"r.yaml at {expected}"]
+
+
+MODEL_PROBLEMS = [
+    pytest.param(
+        {"practices": ["REQM SP 9.9"], "units": ["alpha"]},
+        "$.evidence.artifacts[0].supports.practices[0] (field practices): REQM SP 9.9 is not "
+        "a practice of CMMI-DEV 1.3",
+        id="unknown practice",
+    ),
+    pytest.param(
+        {"practices": ["SAM SP 1.1"], "units": ["alpha"]},
+        "$.evidence.artifacts[0].supports.practices[0] (field practices): SAM SP 1.1: SAM is "
+        "not in the appraisal's scope",
+        id="practice of a not applicable area",
+    ),
+    pytest.param(
+        {"practices": ["OPF SP 1.1"], "units": ["alpha"]},
+        "$.evidence.artifacts[0].supports.practices[0] (field practices): OPF SP 1.1: OPF is "
+        "not in the appraisal's scope",
+        id="practice above the target level",
+    ),
+    pytest.param(
+        [
+            {"practices": ["REQM SP 1.1"], "units": ["alpha"]},
+            {"practices": ["PP SP 1.1"], "units": ["delta"]},
+        ],
+        "$.evidence.artifacts[0].supports[1].units[0] (field units): 'delta' is not a basic "
+        "unit or support function",
+        id="unknown unit",
+    ),
+]
+
+
+@pytest.mark.parametrize(("supports", "expected"), MODEL_PROBLEMS)
+def test_evidence_supports_practices_in_scope_at_declared_units(supports, expected):
+    artifact = {"name": "Plan", "link": "https://x.example/plan", "supports": supports}
+    doc = parse_appraisal(document(evidence={"artifacts": [artifact]}), filename="r.yaml")
+
+    with pytest.raises(InvalidDocument) as excinfo:
+        resolve_scope(doc, MODEL, filename="r.yaml")
+
+    assert messages(excinfo) == [f"r.yaml at {expected}"]
+
+
+FINDING_PROBLEMS = [
+    pytest.param(
+        {"process_area": "XYZ"},
+        "$.findings[0].process_area (field process_area): XYZ is not a process area of "
+        "CMMI-DEV 1.3",
+        id="unknown area",
+    ),
+    pytest.param(
+        {"process_area": "SAM"},
+        "$.findings[0].process_area (field process_area): SAM is not in the appraisal's scope",
+        id="area out of scope",
+    ),
+    pytest.param(
+        {"goal": "REQM SG 1"},
+        "$.findings[0].goal (field goal): REQM SG 1 is not a goal of PP",
+        id="goal of another area",
+    ),
+    pytest.param(
+        {"goal": "PP SG 7"},
+        "$.findings[0].goal (field goal): PP SG 7 is not a goal of CMMI-DEV 1.3",
+        id="unknown goal",
+    ),
+    pytest.param(
+        {"practices": ["REQM SP 1.1"]},
+        "$.findings[0].practices[0] (field practices): REQM SP 1.1 is not a practice of PP",
+        id="practice of another area",
+    ),
+    pytest.param(
+        {"goal": "PP SG 1", "practices": ["PP GP 2.1"]},
+        "$.findings[0].practices[0] (field practices): PP GP 2.1 is not a practice of PP SG 1",
+        id="practice of another goal",
+    ),
+]
+
+
+@pytest.mark.parametrize(("change", "expected"), FINDING_PROBLEMS)
+def test_a_finding_stays_in_its_area_and_goal(change, expected):
+    finding = {"kind": "weakness", "process_area": "PP", "text": "t", **change}
+    doc = parse_appraisal(document(findings=[finding]), filename="r.yaml")
+
+    with pytest.raises(InvalidDocument) as excinfo:
+        resolve_scope(doc, MODEL, filename="r.yaml")
+
+    assert messages(excinfo) == [f"r.yaml at {expected}"]
+
+
+def test_a_generic_goal_finding_names_the_areas_generic_practices():
+    finding = {
+        "kind": "weakness",
+        "process_area": "PP",
+        "goal": "PP GG 2",
+        "text": "no policy",
+        "practices": ["PP GP 2.1"],
+    }
+
+    resolve_scope(parse_appraisal(document(findings=[finding])), MODEL)

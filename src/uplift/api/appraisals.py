@@ -5,43 +5,68 @@
   ``uplift appraisal rate --json``), computed when asked, never stored by a GET;
 - ``GET /api/appraisals/characterizations/`` (filters: appraisal, process_area, goal,
   practice, unit, value), ``POST`` a new cell, ``PUT``/``PATCH`` ``/{id}/`` one cell;
+- ``GET /api/appraisals/{id}/judgments/``: the team's recorded practice and goal
+  judgments and the judgments the rating still waits for; ``POST`` records one
+  (``services.appraisal_judge_practice`` / ``appraisal_judge_goal``);
+- ``POST /api/appraisals/{id}/rate/``: rate the current cells and store the result
+  (``services.appraisal_rate``); the answer has the shape of ``/rating/``;
+- ``GET /api/appraisals/{id}/export/?format=yaml|json`` (or ``?fmt=``): the appraisal
+  as an exchange-format file (``exports.appraisal_export``);
 - ``POST /api/appraisals/imports/``: an appraisal file in, the same errors as the
   library's import endpoint for a rejected file.
 
 Permissions are the project default (model permissions, driven by each viewset's
 queryset): reads need ``view``, imports ``add_appraisal``, new cells
 ``add_characterization``, changed cells ``change_characterization``. Every cell write
-goes through ``services.appraisal_characterize``. Affirmations, and so people's names
-behind them, never appear here (issue 3).
+goes through ``services.appraisal_characterize``. Judgments and rating need
+``permissions.appraisal_can_work`` on the appraisal (403 otherwise, nothing changed).
+The export carries the team's evidence only for users who may see the team's
+workspace (``permissions.appraisal_can_see_workspace``); affirmations name role
+groups, never people (issue 3).
 """
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from typing import Any
 
 from django.db.models import QuerySet
+from django.http import HttpResponse
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import (
+    OpenApiParameter,
     OpenApiResponse,
     extend_schema,
     extend_schema_field,
     extend_schema_view,
 )
-from rest_framework import mixins, parsers, serializers, status, viewsets
+from rest_framework import mixins, parsers, permissions, serializers, status, viewsets
 from rest_framework.decorators import action
+from rest_framework.negotiation import BaseContentNegotiation
+from rest_framework.parsers import BaseParser
+from rest_framework.renderers import BaseRenderer, JSONRenderer
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.reverse import reverse
+from rest_framework.views import APIView
 
 from uplift.api.errors import LIST_ERRORS, ErrorSerializer, detail_errors
 from uplift.api.pagination import LimitOffsetPagination
 from uplift.api.parsers import FileUploadSerializer, JSONFileParser, YAMLFileParser
+from uplift.api.permissions import DjangoModelPermissionsOrAnonReadOnlyDenied
 from uplift.api.viewsets import ReadOnlyViewSet
 from uplift.apps.appraisals import selectors, services
 from uplift.apps.appraisals.choices import PracticeValue
 from uplift.apps.appraisals.errors import AppraisalError
+from uplift.apps.appraisals.exports import EXPORT_FORMATS, appraisal_export
 from uplift.apps.appraisals.filtersets import AppraisalFilterSet, CharacterizationFilterSet
 from uplift.apps.appraisals.models import Appraisal, Characterization
+from uplift.apps.appraisals.permissions import (
+    appraisal_can_see_workspace,
+    appraisal_can_work,
+)
+from uplift.apps.appraisals.plan_selectors import appraisal_judgment_list
+from uplift.domain.ratings import normalize_goal_ref, normalize_practice_ref
 
 TAGS = ["appraisals"]
 
@@ -49,6 +74,14 @@ DETAIL_ERRORS = detail_errors("No such id, or not visible to you.")
 WRITE_ERRORS = {
     400: OpenApiResponse(ErrorSerializer, description="The rules refuse the cell."),
     403: OpenApiResponse(ErrorSerializer, description="No permission to change cells."),
+}
+WORK_ERRORS = {
+    403: OpenApiResponse(
+        ErrorSerializer,
+        description="Not signed in, or not allowed to work on this appraisal (its lead "
+        "appraiser, its team members and holders of change_characterization are).",
+    ),
+    404: DETAIL_ERRORS[404],
 }
 
 
@@ -210,6 +243,101 @@ class AppraisalImportInputSerializer(FileUploadSerializer):
     """An appraisal file in the exchange format (YAML or JSON)."""
 
 
+JUDGMENT_KINDS = ["practice", "goal"]
+
+
+class RecordedJudgmentSerializer(serializers.Serializer):
+    """A judgment the team recorded: on what, the value, why, who and when."""
+
+    kind = serializers.ChoiceField(choices=JUDGMENT_KINDS)
+    reference = serializers.CharField(help_text="A practice (REQM SP 1.1) or goal (REQM SG 1).")
+    value = serializers.CharField(
+        help_text="Practices: LI, PI or NI. Goals: satisfied, unsatisfied."
+    )
+    rationale = serializers.CharField()
+    decided_by = serializers.CharField(allow_null=True, help_text="The username; null if unknown.")
+    decided_at = serializers.DateTimeField()
+
+
+class JudgmentListSerializer(serializers.Serializer):
+    """What the team decided and what the rating still waits for."""
+
+    recorded = RecordedJudgmentSerializer(many=True, help_text="Newest first.")
+    open_judgments = OpenJudgmentSerializer(
+        many=True, help_text="Decisions the rules call for that nobody recorded yet."
+    )
+    warnings = serializers.ListField(
+        child=serializers.CharField(), help_text="E.g. a recorded judgment no longer called for."
+    )
+
+
+class JudgmentInputSerializer(serializers.Serializer):
+    """One team decision, always with a rationale."""
+
+    kind = serializers.ChoiceField(choices=JUDGMENT_KINDS)
+    reference = serializers.CharField(
+        max_length=40,
+        help_text="A practice (REQM SP 1.1) for kind practice, a goal (REQM SG 1) for kind goal.",
+    )
+    value = serializers.CharField(
+        max_length=16,
+        help_text="Practices: one of the candidates the rating offers (LI or PI). Goals: "
+        "satisfied or unsatisfied.",
+    )
+    rationale = serializers.CharField(help_text="Why; required.")
+
+
+def _recorded(kind: str, reference: str, judgment: Any) -> dict[str, Any]:
+    decided_by = judgment.decided_by
+    return {
+        "kind": kind,
+        "reference": reference,
+        "value": judgment.value,
+        "rationale": judgment.rationale,
+        "decided_by": decided_by.get_username() if decided_by is not None else None,
+        "decided_at": judgment.decided_at,
+    }
+
+
+# Permissions and content negotiation of the team's actions ------------------------------
+
+
+class AppraisalWorkPermission(permissions.BasePermission):
+    """Reads: the project default (the view permission; visibility scopes the objects).
+    Writes: signed in, and allowed to work on this appraisal (``appraisal_can_work``)."""
+
+    message = "You may not work on this appraisal."
+
+    def has_permission(self, request: Request, view: APIView) -> bool:
+        if request.method in permissions.SAFE_METHODS:
+            return DjangoModelPermissionsOrAnonReadOnlyDenied().has_permission(request, view)
+        return bool(request.user and request.user.is_authenticated)
+
+    def has_object_permission(self, request: Request, view: APIView, obj: Any) -> bool:
+        if request.method in permissions.SAFE_METHODS:
+            return True
+        return appraisal_can_work(request.user, obj)
+
+
+class ExportNegotiation(BaseContentNegotiation):
+    """The export picks its file format from ``?format=``/``?fmt=`` itself (a file, not a
+    rendering); errors are always JSON in the API's one error shape."""
+
+    def select_renderer(
+        self,
+        request: Request,
+        renderers: Iterable[BaseRenderer],
+        format_suffix: str | None = None,
+    ) -> tuple[BaseRenderer, str]:
+        return JSONRenderer(), JSONRenderer.media_type
+
+    def select_parser(self, request: Request, parsers: Iterable[BaseParser]) -> BaseParser | None:
+        return None  # the export reads no body
+
+
+EXPORT_MEDIA_TYPES = {"yaml": "application/yaml", "json": "application/json"}
+
+
 # Views ------------------------------------------------------------------------------
 
 
@@ -239,6 +367,152 @@ class AppraisalViewSet(ReadOnlyViewSet):
     def rating(self, request: Request, pk: str | None = None) -> Response:
         appraisal = self.get_object()
         return Response(selectors.appraisal_rating(appraisal).as_json())
+
+    @extend_schema(
+        tags=TAGS,
+        methods=["GET"],
+        summary="The team's judgments, recorded and open",
+        description="Every recorded practice and goal judgment (newest first), and the "
+        "judgments the rules call for that the team has not recorded yet (from the rating "
+        "of the current cells).",
+        responses={200: JudgmentListSerializer, **DETAIL_ERRORS},
+    )
+    @extend_schema(
+        tags=TAGS,
+        methods=["POST"],
+        summary="Record a judgment",
+        description="Records the team's decision on a practice whose instances call for "
+        "one (LI or PI) or on a goal (satisfied or unsatisfied), replacing an earlier one "
+        "on the same practice or goal. Refused with the input field at fault when the "
+        "rules do not allow it; the rating is not stored here (see `/rate/`).",
+        request=JudgmentInputSerializer,
+        responses={
+            200: RecordedJudgmentSerializer,
+            400: OpenApiResponse(ErrorSerializer, description="The rules refuse the judgment."),
+            **WORK_ERRORS,
+        },
+    )
+    @action(
+        detail=True,
+        methods=["get", "post"],
+        filter_backends=[],
+        pagination_class=None,
+        permission_classes=[AppraisalWorkPermission],
+    )
+    def judgments(self, request: Request, pk: str | None = None) -> Response:
+        appraisal = self.get_object()
+        if request.method == "GET":
+            rating = selectors.appraisal_rating(appraisal)
+            body = {
+                "recorded": [
+                    _recorded(j.kind, j.ref, j) for j in appraisal_judgment_list(appraisal)
+                ],
+                "open_judgments": rating.as_json()["open_judgments"],
+                "warnings": list(rating.warnings),
+            }
+            return Response(JudgmentListSerializer(body).data)
+        serializer = JudgmentInputSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        data = serializer.validated_data
+        kind, reference = data["kind"], data["reference"]
+        judged: Any
+        try:
+            if kind == "practice":
+                judged = services.appraisal_judge_practice(
+                    appraisal=appraisal,
+                    practice=reference,
+                    value=data["value"],
+                    rationale=data["rationale"],
+                    user=request.user,
+                )
+            else:
+                judged = services.appraisal_judge_goal(
+                    appraisal=appraisal,
+                    goal=reference,
+                    value=data["value"],
+                    rationale=data["rationale"],
+                    user=request.user,
+                )
+        except AppraisalError as error:
+            field = "reference" if error.field in ("practice", "goal") else error.field
+            raise serializers.ValidationError(
+                {field or "non_field_errors": [error.message]}
+            ) from None
+        # The service took the reference, so it is well formed.
+        normalize = normalize_practice_ref if kind == "practice" else normalize_goal_ref
+        reference = normalize(reference) or reference
+        return Response(RecordedJudgmentSerializer(_recorded(kind, reference, judged)).data)
+
+    @extend_schema(
+        tags=TAGS,
+        summary="Rate the appraisal and store the rating",
+        description="Rates the current cells and judgments and stores the result as the "
+        "appraisal's rating (its history keeps the earlier ones). The answer has the shape "
+        "of `/rating/`.",
+        request=None,
+        responses={200: RatingSerializer, **WORK_ERRORS},
+    )
+    @action(
+        detail=True,
+        methods=["post"],
+        filter_backends=[],
+        pagination_class=None,
+        permission_classes=[AppraisalWorkPermission],
+    )
+    def rate(self, request: Request, pk: str | None = None) -> Response:
+        appraisal = self.get_object()
+        result = services.appraisal_rate(appraisal=appraisal, user=request.user)
+        return Response(result.as_json())
+
+    @extend_schema(
+        tags=TAGS,
+        summary="Export the appraisal as a file",
+        description="The appraisal in the exchange format (`docs/appraisal-format.md`), as "
+        "YAML (the default) or JSON; it imports back to the same appraisal. The team's "
+        "evidence (artifacts, affirmations) is included only for users who may see the "
+        "team's workspace.",
+        parameters=[
+            OpenApiParameter(
+                "format", str, enum=list(EXPORT_FORMATS), description="yaml (default) or json."
+            ),
+            OpenApiParameter("fmt", str, enum=list(EXPORT_FORMATS), description="Same as format."),
+        ],
+        responses={
+            (200, "application/yaml"): OpenApiTypes.STR,
+            (200, "application/json"): OpenApiTypes.OBJECT,
+            400: OpenApiResponse(ErrorSerializer, description="An unknown format."),
+            **DETAIL_ERRORS,
+        },
+    )
+    @action(
+        detail=True,
+        methods=["get"],
+        filter_backends=[],
+        pagination_class=None,
+        content_negotiation_class=ExportNegotiation,
+    )
+    def export(self, request: Request, pk: str | None = None, **kwargs: Any) -> HttpResponse:
+        # ?fmt=, ?format=, or the router's suffix (export.json); YAML by default.
+        fmt = (
+            request.query_params.get("fmt")
+            or request.query_params.get("format")
+            or kwargs.get("format")
+            or "yaml"
+        )
+        field = "fmt" if "fmt" in request.query_params else "format"
+        if fmt not in EXPORT_FORMATS:
+            raise serializers.ValidationError(
+                {field: [f"Unknown format {fmt!r}; use {' or '.join(EXPORT_FORMATS)}."]}
+            )
+        appraisal = self.get_object()
+        text = appraisal_export(
+            appraisal=appraisal,
+            format=fmt,
+            evidence=appraisal_can_see_workspace(request.user, appraisal),
+        )
+        response = HttpResponse(text, content_type=f"{EXPORT_MEDIA_TYPES[fmt]}; charset=utf-8")
+        response["Content-Disposition"] = f'attachment; filename="appraisal-{appraisal.pk}.{fmt}"'
+        return response
 
 
 @extend_schema_view(

@@ -1,4 +1,4 @@
-"""``uplift appraisal …``: rate a file, import it, export a stored appraisal.
+"""``uplift appraisal …``: list stored appraisals, rate a file, import it, export one.
 
 Each command starts Django (the model comes from the library database), then calls
 one service or selector. A rejected file prints every problem on its own line on
@@ -17,7 +17,7 @@ import typer
 from uplift.cli.bootstrap import setup_django
 
 app = typer.Typer(
-    help="Appraisals: rate an appraisal file, import it, export a stored appraisal.",
+    help="Appraisals: list them, rate an appraisal file, import it, export a stored appraisal.",
     no_args_is_help=True,
 )
 
@@ -71,6 +71,65 @@ def summary_lines(result: dict[str, Any], representation: str) -> list[str]:
         lines.append("Warnings:")
         lines.extend(f"  {warning}" for warning in warnings)
     return lines
+
+
+@app.command("list")
+def list_appraisals(
+    as_json: Annotated[
+        bool, typer.Option("--json", help="Print a JSON array instead of a table.")
+    ] = False,
+) -> None:
+    """List every stored appraisal: id, name, model, status and stored maturity level."""
+    setup_django()
+    # Lazy imports here and below: the models load only after django.setup().
+    from django.db.models import F
+
+    from uplift.apps.appraisals.models import Appraisal
+
+    # The operator sees every appraisal (like selectors.appraisal_get_unscoped), with the
+    # annotations of selectors.appraisal_list; oldest first, as ids grow.
+    appraisals: list[Any] = list(
+        Appraisal.objects.select_related("model")
+        .annotate(
+            rated_maturity_level=F("rating__maturity_level"), rated_at=F("rating__computed_at")
+        )
+        .order_by("pk")
+    )
+    rows: list[dict[str, Any]] = [
+        {
+            "id": appraisal.pk,
+            "name": appraisal.name,
+            "class": appraisal.appraisal_class,
+            "model": appraisal.model.reference,
+            "representation": appraisal.representation,
+            "status": appraisal.status,
+            "maturity_level": appraisal.rated_maturity_level,
+            "rated_at": appraisal.rated_at.isoformat() if appraisal.rated_at else None,
+        }
+        for appraisal in appraisals
+    ]
+    if as_json:
+        typer.echo(json.dumps(rows, indent=2, ensure_ascii=False))
+        return
+    if not rows:
+        typer.echo("No appraisals yet; import one with 'uplift appraisal import FILE'.")
+        return
+    header = ("ID", "NAME", "MODEL", "STATUS", "ML")
+    table = [
+        (
+            str(row["id"]),
+            row["name"],
+            row["model"],
+            row["status"],
+            "-" if row["maturity_level"] is None else str(row["maturity_level"]),
+        )
+        for row in rows
+    ]
+    widths = [max(len(line[i]) for line in [header, *table]) for i in range(len(header))]
+    for line in [header, *table]:
+        typer.echo(
+            "  ".join(text.ljust(width) for text, width in zip(line, widths, strict=True)).rstrip()
+        )
 
 
 @app.command("rate")
@@ -130,7 +189,11 @@ def export_appraisal(
         typer.Option("--output", "-o", help="Write to this file instead of standard output."),
     ] = None,
 ) -> None:
-    """Export a stored appraisal in the exchange format (imports back unchanged)."""
+    """Export a stored appraisal in the exchange format (imports back unchanged).
+
+    The file holds the plan, team, cells, judgments, findings and the team's evidence
+    (artifacts by link, affirmations by role group).
+    """
     if format not in EXPORT_FORMATS:
         raise _fail([f"unknown format {format!r}; use one of {', '.join(EXPORT_FORMATS)}"])
     setup_django()
@@ -142,7 +205,8 @@ def export_appraisal(
         appraisal = appraisal_get_unscoped(pk=appraisal_id)
     except Appraisal.DoesNotExist:
         raise _fail([f"there is no appraisal {appraisal_id}"]) from None
-    text = appraisal_export(appraisal=appraisal, format=format)
+    # The operator's command line sees the team's workspace too.
+    text = appraisal_export(appraisal=appraisal, format=format, evidence=True)
     if output is None:
         typer.echo(text, nl=False)
         return

@@ -12,7 +12,7 @@ def register(app: typer.Typer) -> None:
 
     @app.command()
     def setup(
-        demo: bool = typer.Option(True, help="Load the demo organization and its users."),
+        demo: bool = typer.Option(True, help="Load the demo organization, its users and its appraisals."),
     ) -> None:
         """Migrate the database, load the shipped models and (by default) the demo. Idempotent."""
         setup_django()
@@ -37,6 +37,12 @@ def register(app: typer.Typer) -> None:
             )
 
             for line in demo_load():
+                typer.echo(line)
+            from uplift.apps.appraisals.demo import (
+                appraisal_demo_load,  # lazy: Django starts only for this command
+            )
+
+            for line in appraisal_demo_load():
                 typer.echo(line)
 
     @app.command()

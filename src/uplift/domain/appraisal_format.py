@@ -10,14 +10,25 @@ Two steps, both pure:
    rating engine's inputs. Every practice, goal, area or unit the file names that the
    model or the plan does not have is a located problem.
 
+Besides the plan and the cells, a file may carry the appraisal's record: its team
+(usernames and roles), its evidence (artifacts with links, affirmations by role group,
+each with the practices at units it supports) and its findings (strengths and
+weaknesses per process area and goal). Their shape is checked by ``parse_appraisal``
+and their references (practices in scope, declared units, findings' practices in
+their area and goal) by ``resolve_scope``; what needs the database (does the user
+exist, does a role group name a person?) is checked by the caller.
+
 Nothing is rated or written here; ``docs/appraisal-format.md`` documents the format.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+import datetime as dt
+import re
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any, Literal
+from urllib.parse import urlsplit
 
 from uplift.domain.errors import InvalidDocument, Problem
 from uplift.domain.ratings import (
@@ -31,13 +42,23 @@ from uplift.domain.ratings import (
 )
 
 __all__ = [
+    "AFFIRMATION_KINDS",
+    "FINDING_KINDS",
     "FORMAT_MARKER",
+    "STATUSES",
+    "TEAM_ROLES",
+    "AffirmationInput",
     "AppraisalDocument",
+    "ArtifactInput",
+    "FindingInput",
     "ModelStructure",
     "RatingInputs",
+    "Supports",
+    "TeamEntry",
     "parse_appraisal",
     "resolve_scope",
     "split_model_reference",
+    "supported_cells",
 ]
 
 FORMAT_MARKER = "appraisal/1"
@@ -56,8 +77,27 @@ _TOP_LEVEL = {
     "characterizations",
     "judgments",
     "notes",
+    "status",
+    "start_date",
+    "end_date",
+    "team",
+    "evidence",
+    "findings",
 }
 _CELL_KEYS = {"value", "weaknesses", "strengths", "notes"}
+
+STATUSES = ("planned", "in_progress", "rated", "closed")
+TEAM_ROLES = ("lead_appraiser", "team_member", "observer")
+AFFIRMATION_KINDS = ("interview", "questionnaire")
+FINDING_KINDS = ("strength", "weakness")
+
+# The lengths of the tables' text fields (Artifact.name, Affirmation.session, …): a
+# file that fits the format fits the tables.
+_MAX_ARTIFACT_NAME = 300
+_MAX_LINK = 1000
+_MAX_SHORT = 200
+_MAX_USERNAME = 150
+_ISO_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 
 Locate = Callable[[str], int | None]
 
@@ -70,6 +110,70 @@ class CellInput:
     weaknesses: tuple[str, ...] = ()
     strengths: tuple[str, ...] = ()
     notes: str = ""
+
+
+@dataclass(frozen=True)
+class Supports:
+    """What a piece of evidence supports: every practice listed at every unit listed.
+
+    ``path`` is where the group is in the file (for located problems).
+    """
+
+    practices: tuple[str, ...]
+    units: tuple[str, ...]
+    path: str = field(default="", compare=False)
+
+
+@dataclass(frozen=True)
+class TeamEntry:
+    """A member of the appraisal team: a username of the site and a role."""
+
+    username: str
+    role: str = "team_member"
+
+
+@dataclass(frozen=True)
+class ArtifactInput:
+    """A document, record or tool output the team examined; in a file always a link."""
+
+    name: str
+    link: str
+    date: dt.date | None = None
+    description: str = ""
+    supports: tuple[Supports, ...] = ()
+
+
+@dataclass(frozen=True)
+class AffirmationInput:
+    """An interview or questionnaire: the role group, never a person (issue 3)."""
+
+    kind: str
+    date: dt.date
+    session: str
+    role_group: str
+    summary: str = ""
+    supports: tuple[Supports, ...] = ()
+
+
+@dataclass(frozen=True)
+class FindingInput:
+    """A strength or weakness of a process area, optionally of one of its goals."""
+
+    kind: str
+    process_area: str
+    text: str
+    goal: str | None = None
+    practices: tuple[str, ...] = ()
+
+
+def supported_cells(groups: Iterable[Supports]) -> tuple[tuple[str, str], ...]:
+    """The (practice, unit) pairs a piece of evidence supports, once each, in file order."""
+    cells: dict[tuple[str, str], None] = {}
+    for group in groups:
+        for practice in group.practices:
+            for unit in group.units:
+                cells[(practice, unit)] = None
+    return tuple(cells)
 
 
 @dataclass(frozen=True)
@@ -91,6 +195,13 @@ class AppraisalDocument:
     appraisal_class: str = ""
     organizational_unit: str = ""
     paths: Mapping[str, str] = field(default_factory=dict)  # normalized ref → JSON path
+    status: str = ""
+    start_date: dt.date | None = None
+    end_date: dt.date | None = None
+    team: tuple[TeamEntry, ...] = ()
+    artifacts: tuple[ArtifactInput, ...] = ()
+    affirmations: tuple[AffirmationInput, ...] = ()
+    findings: tuple[FindingInput, ...] = ()
 
     @property
     def units(self) -> tuple[str, ...]:
@@ -292,6 +403,17 @@ def parse_appraisal(
     goal_judgments, goal_paths = _judgments(
         raw_judgments.get("goals"), "$.judgments.goals", normalize_goal_ref, "goal", out
     )
+    status = data.get("status") or ""
+    if status not in ("", *STATUSES):
+        out.add("$.status", f"must be one of {', '.join(STATUSES)}", "status")
+        status = ""
+    start_date = _date(data.get("start_date"), "$.start_date", out)
+    end_date = _date(data.get("end_date"), "$.end_date", out)
+    if start_date and end_date and end_date < start_date:
+        out.add("$.end_date", "is before the start date", "end_date")
+    team = _team(data.get("team"), out)
+    artifacts, affirmations = _evidence(data.get("evidence"), out)
+    findings = _findings(data.get("findings"), out)
     out.raise_if_any()
     return AppraisalDocument(
         model=identifier,
@@ -312,7 +434,259 @@ def parse_appraisal(
             **paths,
             **{f"judgment {k}": v for k, v in {**practice_paths, **goal_paths}.items()},
         },
+        status=status,
+        start_date=start_date,
+        end_date=end_date,
+        team=team,
+        artifacts=artifacts,
+        affirmations=affirmations,
+        findings=findings,
     )
+
+
+# -- the record: team, evidence, findings -------------------------------------------------
+
+
+def _date(value: Any, path: str, out: _Collector, *, required: bool = False) -> dt.date | None:
+    """A date from YAML (a date) or JSON (an ISO text ``2025-03-01``)."""
+    if value is None:
+        if required:
+            out.add(path, "needs a date like 2025-03-01", path.rpartition(".")[2])
+        return None
+    if isinstance(value, dt.date) and not isinstance(value, dt.datetime):
+        return value
+    if isinstance(value, str) and _ISO_DATE.match(value.strip()):
+        try:
+            return dt.date.fromisoformat(value.strip())
+        except ValueError:
+            pass
+    out.add(path, f"{value!r} is not a date like 2025-03-01", path.rpartition(".")[2])
+    return None
+
+
+def _text(
+    body: Mapping[str, Any],
+    key: str,
+    path: str,
+    out: _Collector,
+    *,
+    required: bool = False,
+    max_length: int | None = None,
+) -> str:
+    value = body.get(key)
+    if value is None or (isinstance(value, str) and not value.strip()):
+        if required:
+            out.add(f"{path}.{key}", f"needs a {key.replace('_', ' ')}", key)
+        return ""
+    if not isinstance(value, str):
+        out.add(f"{path}.{key}", "must be a text", key)
+        return ""
+    text = value.strip()
+    if max_length is not None and len(text) > max_length:
+        out.add(f"{path}.{key}", f"is longer than {max_length} characters", key)
+    return text
+
+
+def _mapping(value: Any, path: str, keys: set[str], what: str, out: _Collector) -> bool:
+    """Whether ``value`` is a mapping of known keys; reports what is wrong otherwise."""
+    if not isinstance(value, dict):
+        out.add(path, f"must be a mapping: {what}")
+        return False
+    for key in value:
+        if key not in keys:
+            out.add(f"{path}.{key}", f"unknown key {key!r}", str(key))
+    return True
+
+
+def _list(value: Any, path: str, what: str, out: _Collector) -> list[Any]:
+    if value is None:
+        return []
+    if not isinstance(value, list):
+        out.add(path, f"must be a list of {what}")
+        return []
+    return value
+
+
+def _team(raw: Any, out: _Collector) -> tuple[TeamEntry, ...]:
+    team: list[TeamEntry] = []
+    seen: set[str] = set()
+    for index, entry in enumerate(_list(raw, "$.team", "{username, role}", out)):
+        path = f"$.team[{index}]"
+        if not _mapping(entry, path, {"username", "role"}, "{username, role}", out):
+            continue
+        username = _text(entry, "username", path, out, required=True, max_length=_MAX_USERNAME)
+        role = entry.get("role", "team_member")
+        if role not in TEAM_ROLES:
+            out.add(f"{path}.role", f"must be one of {', '.join(TEAM_ROLES)}", "role")
+            continue
+        if not username:
+            continue
+        if username in seen:
+            out.add(f"{path}.username", f"{username!r} is on the team twice", "username")
+            continue
+        seen.add(username)
+        team.append(TeamEntry(username, role))
+    return tuple(team)
+
+
+def _supports(raw: Any, path: str, out: _Collector) -> tuple[Supports, ...]:
+    """``{practices, units}`` or a list of them: every practice at every unit of a group."""
+    if raw is None:
+        return ()
+    groups = [(raw, path)] if isinstance(raw, dict) else None
+    if groups is None:
+        if not isinstance(raw, list):
+            out.add(path, "must be {practices: [...], units: [...]} or a list of them")
+            return ()
+        groups = [(group, f"{path}[{index}]") for index, group in enumerate(raw)]
+    result: list[Supports] = []
+    for group, here in groups:
+        if not _mapping(group, here, {"practices", "units"}, "{practices, units}", out):
+            continue
+        practices: list[str] = []
+        raw_practices = group.get("practices")
+        if not isinstance(raw_practices, list) or not raw_practices:
+            out.add(f"{here}.practices", "lists at least one practice", "practices")
+            raw_practices = []
+        for position, item in enumerate(raw_practices):
+            ref = normalize_practice_ref(item) if isinstance(item, str) else None
+            if ref is None:
+                out.add(
+                    f"{here}.practices[{position}]",
+                    f"{item!r} is not a practice reference like 'REQM SP 1.1'",
+                    "practices",
+                )
+            elif ref not in practices:
+                practices.append(ref)
+        units: list[str] = []
+        raw_units = group.get("units")
+        if not isinstance(raw_units, list) or not raw_units:
+            out.add(f"{here}.units", "lists at least one unit", "units")
+            raw_units = []
+        for position, item in enumerate(raw_units):
+            if not isinstance(item, str) or not item.strip():
+                out.add(f"{here}.units[{position}]", "must be a unit's name", "units")
+            elif item.strip() not in units:
+                units.append(item.strip())
+        result.append(Supports(tuple(practices), tuple(units), here))
+    return tuple(result)
+
+
+def _link(body: Mapping[str, Any], path: str, out: _Collector) -> str:
+    if not isinstance(body.get("link", ""), str):
+        out.add(f"{path}.link", "must be a text", "link")
+        return ""
+    link = _text(body, "link", path, out, max_length=_MAX_LINK)
+    if not link:
+        out.add(
+            f"{path}.link" if "link" in body else path,
+            "needs a link: uploaded files do not travel in the file; link to where the "
+            "artifact is kept",
+            "link",
+        )
+        return ""
+    parts = urlsplit(link)
+    if parts.scheme not in ("http", "https") or not parts.netloc or any(c.isspace() for c in link):
+        out.add(f"{path}.link", f"{link!r} is not an http(s) address", "link")
+        return ""
+    return link
+
+
+_ARTIFACT_KEYS = {"name", "link", "date", "description", "supports"}
+_AFFIRMATION_KEYS = {"kind", "date", "session", "role_group", "summary", "supports"}
+
+
+def _evidence(
+    raw: Any, out: _Collector
+) -> tuple[tuple[ArtifactInput, ...], tuple[AffirmationInput, ...]]:
+    if raw is None:
+        return (), ()
+    if not _mapping(
+        raw, "$.evidence", {"artifacts", "affirmations"}, "artifacts, affirmations", out
+    ):
+        return (), ()
+    artifacts: list[ArtifactInput] = []
+    for index, body in enumerate(
+        _list(raw.get("artifacts"), "$.evidence.artifacts", "artifacts", out)
+    ):
+        path = f"$.evidence.artifacts[{index}]"
+        if not _mapping(
+            body, path, _ARTIFACT_KEYS, "{name, link, date, description, supports}", out
+        ):
+            continue
+        name = _text(body, "name", path, out, required=True, max_length=_MAX_ARTIFACT_NAME)
+        link = _link(body, path, out)
+        date = _date(body.get("date"), f"{path}.date", out)
+        description = _text(body, "description", path, out)
+        supports = _supports(body.get("supports"), f"{path}.supports", out)
+        if name and link:
+            artifacts.append(ArtifactInput(name, link, date, description, supports))
+    affirmations: list[AffirmationInput] = []
+    raw_affirmations = _list(
+        raw.get("affirmations"), "$.evidence.affirmations", "affirmations", out
+    )
+    for index, body in enumerate(raw_affirmations):
+        path = f"$.evidence.affirmations[{index}]"
+        what = "{kind, date, session, role_group, summary, supports}"
+        if not _mapping(body, path, _AFFIRMATION_KEYS, what, out):
+            continue
+        kind = body.get("kind")
+        if kind not in AFFIRMATION_KINDS:
+            out.add(f"{path}.kind", f"must be one of {', '.join(AFFIRMATION_KINDS)}", "kind")
+        date = _date(body.get("date"), f"{path}.date", out, required=True)
+        session = _text(body, "session", path, out, required=True, max_length=_MAX_SHORT)
+        # Spacing normalized as the evidence service does: "project  managers" is one group.
+        role_group = " ".join(
+            _text(body, "role_group", path, out, required=True, max_length=_MAX_SHORT).split()
+        )
+        summary = _text(body, "summary", path, out)
+        supports = _supports(body.get("supports"), f"{path}.supports", out)
+        if kind in AFFIRMATION_KINDS and date and session and role_group:
+            affirmations.append(
+                AffirmationInput(str(kind), date, session, role_group, summary, supports)
+            )
+    return tuple(artifacts), tuple(affirmations)
+
+
+_FINDING_KEYS = {"kind", "process_area", "goal", "text", "practices"}
+
+
+def _findings(raw: Any, out: _Collector) -> tuple[FindingInput, ...]:
+    findings: list[FindingInput] = []
+    for index, body in enumerate(_list(raw, "$.findings", "findings", out)):
+        path = f"$.findings[{index}]"
+        what = "{kind, process_area, goal, text, practices}"
+        if not _mapping(body, path, _FINDING_KEYS, what, out):
+            continue
+        kind = body.get("kind")
+        if kind not in FINDING_KINDS:
+            out.add(f"{path}.kind", f"must be one of {', '.join(FINDING_KINDS)}", "kind")
+        area = _text(body, "process_area", path, out, required=True).upper()
+        text = _text(body, "text", path, out, required=True)
+        goal: str | None = None
+        raw_goal = body.get("goal")
+        if raw_goal is not None:
+            goal = normalize_goal_ref(raw_goal) if isinstance(raw_goal, str) else None
+            if goal is None:
+                out.add(
+                    f"{path}.goal", f"{raw_goal!r} is not a goal reference like 'REQM SG 1'", "goal"
+                )
+        practices: list[str] = []
+        for position, item in enumerate(
+            _list(body.get("practices"), f"{path}.practices", "practice references", out)
+        ):
+            ref = normalize_practice_ref(item) if isinstance(item, str) else None
+            if ref is None:
+                out.add(
+                    f"{path}.practices[{position}]",
+                    f"{item!r} is not a practice reference like 'REQM SP 1.1'",
+                    "practices",
+                )
+            elif ref not in practices:
+                practices.append(ref)
+        if kind in FINDING_KINDS and area and text:
+            findings.append(FindingInput(str(kind), area, text, goal, tuple(practices)))
+    return tuple(findings)
 
 
 def _cell(cell: Any, path: str, out: _Collector) -> CellInput | None:
@@ -414,6 +788,7 @@ def resolve_scope(
                 document.paths.get(f"judgment {ref}", "$.judgments.goals"),
                 f"{ref} is not a goal of {model.identifier} {model.version}",
             )
+    _check_record(document, model, frozenset(in_scope) - set(document.not_applicable), known, out)
     out.raise_if_any()
     scope = AppraisalScope(
         representation=document.representation,
@@ -429,3 +804,88 @@ def resolve_scope(
         dict(document.goal_judgments),
         tuple(warnings),
     )
+
+
+def _check_record(
+    document: AppraisalDocument,
+    model: ModelStructure,
+    rated: frozenset[str],
+    known: Mapping[str, str],
+    out: _Collector,
+) -> None:
+    """Evidence supports practices in scope at declared units; findings stay in their area."""
+    label = f"{model.identifier} {model.version}"
+
+    def area_of(ref: str) -> str | None:
+        if ref in known:
+            return known[ref]
+        return ref.split(" ", 1)[0] if ref in model.extra_practices else None
+
+    def practice_problem(ref: str) -> str | None:
+        area = area_of(ref)
+        if area is None:
+            return f"{ref} is not a practice of {label}"
+        if area not in rated:
+            return f"{ref}: {area} is not in the appraisal's scope"
+        return None
+
+    units = set(document.units)
+    evidence = [a.supports for a in document.artifacts] + [
+        a.supports for a in document.affirmations
+    ]
+    for groups in evidence:
+        for group in groups:  # each group knows its place in the file
+            for position, ref in enumerate(group.practices):
+                problem = practice_problem(ref)
+                if problem:
+                    out.add(f"{group.path}.practices[{position}]", problem, "practices")
+            for position, unit in enumerate(group.units):
+                if unit not in units:
+                    out.add(
+                        f"{group.path}.units[{position}]",
+                        f"{unit!r} is not a basic unit or support function",
+                        "units",
+                    )
+
+    goals = {
+        goal.ref: (area.abbreviation, goal.practices)
+        for area in model.areas
+        for goal in (*area.specific_goals, *area.generic_goals)
+    }
+    areas = {area.abbreviation for area in model.areas}
+    for index, finding in enumerate(document.findings):
+        path = f"$.findings[{index}]"
+        if finding.process_area not in areas:
+            out.add(
+                f"{path}.process_area",
+                f"{finding.process_area} is not a process area of {label}",
+                "process_area",
+            )
+            continue
+        if finding.process_area not in rated:
+            out.add(
+                f"{path}.process_area",
+                f"{finding.process_area} is not in the appraisal's scope",
+                "process_area",
+            )
+            continue
+        goal_practices: tuple[str, ...] | None = None
+        if finding.goal is not None:
+            goal_area, goal_practices = goals.get(finding.goal, (None, None))
+            if goal_area is None:
+                out.add(f"{path}.goal", f"{finding.goal} is not a goal of {label}", "goal")
+            elif goal_area != finding.process_area:
+                out.add(
+                    f"{path}.goal",
+                    f"{finding.goal} is not a goal of {finding.process_area}",
+                    "goal",
+                )
+                goal_practices = None
+        for position, ref in enumerate(finding.practices):
+            where = f"{path}.practices[{position}]"
+            if area_of(ref) is None:
+                out.add(where, f"{ref} is not a practice of {label}", "practices")
+            elif area_of(ref) != finding.process_area:
+                out.add(where, f"{ref} is not a practice of {finding.process_area}", "practices")
+            elif goal_practices is not None and ref not in goal_practices:
+                out.add(where, f"{ref} is not a practice of {finding.goal}", "practices")

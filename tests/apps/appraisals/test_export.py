@@ -9,7 +9,9 @@ import pytest
 import yaml
 
 from tests.apps.appraisals.conftest import ISSUE_EXAMPLE, as_yaml, reqm_ml2
-from uplift.apps.appraisals.exports import appraisal_export
+from tests.apps.appraisals.test_import import make_team_users, with_record
+from uplift.apps.appraisals.exports import appraisal_document, appraisal_export
+from uplift.apps.appraisals.models import Artifact
 from uplift.apps.appraisals.selectors import appraisal_rating
 from uplift.apps.appraisals.services import appraisal_import
 
@@ -77,3 +79,83 @@ def test_a_staged_scope_that_is_not_narrowed_lists_no_process_areas(cmmi_dev: An
 
     assert "process_areas" not in document
     assert appraisal.areas.count() == 7
+
+
+@pytest.fixture
+def team_users(cmmi_dev: Any, django_user_model: Any) -> dict[str, Any]:
+    return make_team_users(django_user_model)
+
+
+@pytest.mark.parametrize("format", ["yaml", "json"])
+def test_the_record_imports_back_unchanged(team_users: dict[str, Any], format: str) -> None:
+    first = appraisal_import(data=as_yaml(with_record()), filename="first.yaml")
+
+    text = appraisal_export(appraisal=first, format=format, evidence=True)
+    second = appraisal_import(data=text.encode(), filename=f"second.{format}")
+
+    assert appraisal_export(appraisal=second, format=format, evidence=True) == text
+    for related in ("team", "artifacts", "affirmations", "evidence_links", "findings"):
+        assert getattr(second, related).count() == getattr(first, related).count()
+    assert (second.status, second.start_date, second.end_date) == (
+        first.status,
+        first.start_date,
+        first.end_date,
+    )
+
+
+def test_the_export_writes_the_record_in_the_files_shape(team_users: dict[str, Any]) -> None:
+    source = with_record()
+    appraisal = appraisal_import(data=as_yaml(source), filename="r.yaml")
+
+    document = yaml.safe_load(appraisal_export(appraisal=appraisal, evidence=True))
+
+    assert (document["status"], document["start_date"], document["end_date"]) == (
+        "rated",
+        "2026-03-02",
+        "2026-03-06",
+    )
+    assert document["team"] == source["team"]
+    assert document["evidence"] == source["evidence"]
+    strength, weakness = source["findings"]
+    assert document["findings"] == [
+        {**strength, "practices": ["REQM SP 1.2", "REQM SP 1.3"]},  # in the model's order
+        weakness,
+    ]
+
+
+def test_evidence_is_left_out_unless_asked_for(team_users: dict[str, Any]) -> None:
+    appraisal = appraisal_import(data=as_yaml(with_record()), filename="r.yaml")
+
+    document = json.loads(appraisal_export(appraisal=appraisal, format="json"))
+
+    assert "evidence" not in document
+    assert "project managers" not in json.dumps(document)
+    assert len(document["findings"]) == 2
+
+
+def test_an_uploaded_file_without_a_link_does_not_travel(team_users: dict[str, Any]) -> None:
+    appraisal = appraisal_import(data=as_yaml(with_record()), filename="r.yaml")
+    Artifact.objects.create(appraisal=appraisal, name="Scanned minutes", file="appraisals/m.pdf")
+
+    document = appraisal_document(appraisal, evidence=True)
+
+    assert [a["name"] for a in document["evidence"]["artifacts"]] == [
+        "Requirements baseline",
+        "Change board minutes",
+    ]
+
+
+def test_links_that_are_not_one_block_are_exported_as_groups(team_users: dict[str, Any]) -> None:
+    data = with_record()
+    data["evidence"]["artifacts"][0]["supports"] = [
+        {"practices": ["REQM SP 1.1"], "units": ["alpha"]},
+        {"practices": ["REQM SP 1.1", "REQM SP 1.2"], "units": ["beta"]},
+    ]
+    appraisal = appraisal_import(data=as_yaml(data), filename="r.yaml")
+
+    document = appraisal_document(appraisal, evidence=True)
+
+    assert document["evidence"]["artifacts"][0]["supports"] == [
+        {"practices": ["REQM SP 1.1"], "units": ["alpha", "beta"]},
+        {"practices": ["REQM SP 1.2"], "units": ["beta"]},
+    ]

@@ -7,14 +7,20 @@ from typing import Any
 import pytest
 
 from tests.apps.appraisals.conftest import ISSUE_EXAMPLE, as_yaml, reqm_ml2
+from tests.factories.organization import PersonFactory
 from uplift.apps.appraisals.models import (
+    Affirmation,
     Appraisal,
     AppraisalArea,
     AppraisalUnit,
+    Artifact,
     Characterization,
+    EvidenceLink,
+    Finding,
     GoalJudgment,
     PracticeJudgment,
     RatingSnapshot,
+    TeamMember,
 )
 from uplift.apps.appraisals.selectors import appraisal_rating
 from uplift.apps.appraisals.services import appraisal_import
@@ -248,3 +254,229 @@ def test_the_import_records_the_user_in_the_history(cmmi_dev: Any, django_user_m
     assert appraisal.created_by == user
     assert appraisal.history.get().history_user == user
     assert Characterization.history.filter(history_user=user).count() == 30
+
+
+# -- the record: plan fields, team, evidence, findings ---------------------------------------
+
+RECORD_TABLES = (TeamMember, Artifact, Affirmation, EvidenceLink, Finding)
+
+
+def with_record(**overrides: Any) -> dict[str, Any]:
+    """The REQM file with dates, status, a team, evidence and findings."""
+    data = reqm_ml2(
+        status="rated",
+        start_date="2026-03-02",
+        end_date="2026-03-06",
+        team=[
+            {"username": "lead", "role": "lead_appraiser"},
+            {"username": "member", "role": "team_member"},
+        ],
+        evidence={
+            "artifacts": [
+                {
+                    "name": "Requirements baseline",
+                    "link": "https://intranet.example/reqm/baseline",
+                    "date": "2026-02-01",
+                    "description": "signed off by the customer",
+                    "supports": {"practices": ["REQM SP 1.1", "REQM SP 1.2"], "units": ["alpha"]},
+                },
+                {"name": "Change board minutes", "link": "https://intranet.example/ccb"},
+            ],
+            "affirmations": [
+                {
+                    "kind": "interview",
+                    "date": "2026-03-03",
+                    "session": "Interview 1",
+                    "role_group": "project managers",
+                    "summary": "changes go through the board",
+                    "supports": [
+                        {"practices": ["REQM SP 1.3"], "units": ["alpha", "beta"]},
+                        {"practices": ["REQM GP 2.1"], "units": ["beta"]},
+                    ],
+                }
+            ],
+        },
+        findings=[
+            {
+                "kind": "strength",
+                "process_area": "REQM",
+                "goal": "REQM SG 1",
+                "text": "Changes are controlled by a board.",
+                "practices": ["REQM SP 1.3", "REQM SP 1.2"],
+            },
+            {"kind": "weakness", "process_area": "REQM", "text": "No traceability tool."},
+        ],
+    )
+    data.update(overrides)
+    return data
+
+
+def make_team_users(user_model: Any) -> dict[str, Any]:
+    """The users ``with_record()`` names on its team."""
+    return {name: user_model.objects.create_user(username=name) for name in ("lead", "member")}
+
+
+@pytest.fixture
+def team_users(cmmi_dev: Any, django_user_model: Any) -> dict[str, Any]:
+    return make_team_users(django_user_model)
+
+
+def test_the_record_is_stored_with_the_appraisal(team_users: dict[str, Any]) -> None:
+    appraisal = appraisal_import(
+        data=as_yaml(with_record()), filename="r.yaml", user=team_users["lead"]
+    )
+
+    assert (appraisal.status, str(appraisal.start_date), str(appraisal.end_date)) == (
+        "rated",
+        "2026-03-02",
+        "2026-03-06",
+    )
+    assert sorted(appraisal.team.values_list("user__username", "role")) == [
+        ("lead", "lead_appraiser"),
+        ("member", "team_member"),
+    ]
+    baseline, minutes = appraisal.artifacts.order_by("pk")
+    assert (baseline.name, baseline.link, str(baseline.date), baseline.created_by) == (
+        "Requirements baseline",
+        "https://intranet.example/reqm/baseline",
+        "2026-02-01",
+        team_users["lead"],
+    )
+    assert sorted(
+        baseline.links.values_list(
+            "process_area__abbreviation", "practice__identifier", "unit__name"
+        )
+    ) == [("REQM", "SP 1.1", "alpha"), ("REQM", "SP 1.2", "alpha")]
+    assert not minutes.links.exists()
+    interview = appraisal.affirmations.get()
+    assert (interview.kind, interview.session, interview.role_group) == (
+        "interview",
+        "Interview 1",
+        "project managers",
+    )
+    assert sorted(interview.links.values_list("practice__identifier", "unit__name")) == [
+        ("GP 2.1", "beta"),
+        ("SP 1.3", "alpha"),
+        ("SP 1.3", "beta"),
+    ]
+    strength, weakness = appraisal.findings.order_by("order")
+    assert (strength.kind, strength.goal.identifier, strength.order) == ("strength", "SG 1", 0)
+    assert sorted(strength.practices.values_list("identifier", flat=True)) == ["SP 1.2", "SP 1.3"]
+    assert (weakness.kind, weakness.goal, weakness.text) == (
+        "weakness",
+        None,
+        "No traceability tool.",
+    )
+
+
+def test_the_record_is_in_the_history_with_the_importer(team_users: dict[str, Any]) -> None:
+    lead = team_users["lead"]
+
+    appraisal = appraisal_import(data=as_yaml(with_record()), filename="r.yaml", user=lead)
+
+    for model in (TeamMember, Artifact, Affirmation, Finding):
+        assert set(model.history.values_list("history_user", flat=True)) == {lead.pk}
+    first = appraisal.findings.get(kind="strength").history.get()
+    assert sorted(first.practices.values_list("practice__identifier", flat=True)) == [
+        "SP 1.2",
+        "SP 1.3",
+    ]
+
+
+def test_a_file_without_status_is_in_progress_once_characterized(cmmi_dev: Any) -> None:
+    appraisal = appraisal_import(data=as_yaml(reqm_ml2()), filename="a.yaml")
+
+    assert (appraisal.status, appraisal.start_date) == ("in_progress", None)
+
+
+RECORD_TEXT = """\
+uplift: appraisal/1
+model: CMMI-DEV@1.3
+representation: staged
+target_maturity_level: 2
+process_areas: [REQM]
+basic_units: [alpha, beta]
+characterizations:
+  REQM SP 1.1: {alpha: FI, beta: FI}
+team:
+  - {username: lead, role: lead_appraiser}
+  - {username: nobody}
+evidence:
+  artifacts:
+    - name: Baseline
+      link: https://intranet.example/baseline
+      date: 2026-02-01
+      supports: {practices: [PP SP 1.1], units: [alpha, gamma]}
+  affirmations:
+    - kind: interview
+      date: 2026-03-03
+      session: Interview 1
+      role_group: Ada Lovelace
+    - kind: questionnaire
+      date: 2026-03-04
+      session: Survey
+      role_group: member
+findings:
+  - {kind: weakness, process_area: REQM, goal: REQM SG 1, practices: [REQM GP 2.1], text: t}
+"""
+
+
+def test_every_problem_of_the_record_is_located_and_nothing_is_written(
+    team_users: dict[str, Any],
+) -> None:
+    PersonFactory(display_name="Ada Lovelace")
+
+    with pytest.raises(InvalidDocument) as excinfo:
+        appraisal_import(data=RECORD_TEXT.encode(), filename="r.yaml")
+
+    assert [str(problem) for problem in excinfo.value.problems] == [
+        "r.yaml:17 at $.evidence.artifacts[0].supports.practices[0] (field practices): "
+        "PP SP 1.1: PP is not in the appraisal's scope",
+        "r.yaml:17 at $.evidence.artifacts[0].supports.units[1] (field units): 'gamma' is not "
+        "a basic unit or support function",
+        "r.yaml:28 at $.findings[0].practices[0] (field practices): REQM GP 2.1 is not a "
+        "practice of REQM SG 1",
+        "r.yaml:11 at $.team[1].username (field username): 'nobody' is not a user of this site",
+        "r.yaml:22 at $.evidence.affirmations[0].role_group (field role_group): 'Ada Lovelace' "
+        "names a person; record the role group interviewed (e.g. 'service desk leads'), never "
+        "a name",
+        "r.yaml:26 at $.evidence.affirmations[1].role_group (field role_group): 'member' names "
+        "a person; record the role group interviewed (e.g. 'service desk leads'), never a name",
+    ]
+    assert rows_written() == [0] * len(TABLES)
+    assert [table.objects.count() for table in RECORD_TABLES] == [0] * len(RECORD_TABLES)
+
+
+@pytest.mark.parametrize(
+    "role_group",
+    ["lead", "LEAD", " ada  lovelace ", "ada@harbourline.example", "interview with Ada Lovelace"],
+)
+def test_a_role_group_that_names_a_person_is_refused(
+    team_users: dict[str, Any], role_group: str
+) -> None:
+    PersonFactory(display_name="Ada Lovelace", email="ada@harbourline.example")
+    data = with_record()
+    data["evidence"]["affirmations"][0]["role_group"] = role_group
+
+    with pytest.raises(InvalidDocument) as excinfo:
+        appraisal_import(data=as_yaml(data), filename="r.yaml")
+
+    assert [p.path for p in excinfo.value.problems] == ["$.evidence.affirmations[0].role_group"]
+    assert not Appraisal.objects.exists()
+
+
+def test_a_rated_file_may_not_leave_judgments_open(team_users: dict[str, Any]) -> None:
+    data = with_record()
+    data["characterizations"]["REQM SP 1.1"] = {"alpha": "FI", "beta": "PI"}
+
+    text = as_yaml(data)
+
+    with pytest.raises(InvalidDocument) as excinfo:
+        appraisal_import(data=text, filename="r.yaml")
+
+    line = text.decode().splitlines().index("status: rated") + 1
+    assert [str(p) for p in excinfo.value.problems] == [
+        f"r.yaml:{line} at $.status (field status): a rated appraisal has no open judgments; "
+        "still open: REQM SP 1.1"
+    ]
+    assert not Appraisal.objects.exists()

@@ -28,17 +28,16 @@ import re
 from collections.abc import Iterable
 from typing import Any
 
-from django.contrib.auth import get_user_model
 from django.core.exceptions import ValidationError
 from django.core.files import File
 from django.core.files.storage import Storage
 from django.core.validators import URLValidator
 from django.db import transaction
-from django.db.models import F, Q, Value
-from django.db.models.functions import Concat
+from django.db.models import Q
 
 from uplift.apps.appraisals.choices import AffirmationKind, AreaScope
 from uplift.apps.appraisals.errors import AppraisalError
+from uplift.apps.appraisals.files import texts_naming_people
 from uplift.apps.appraisals.models import (
     Affirmation,
     Appraisal,
@@ -50,7 +49,6 @@ from uplift.apps.appraisals.models import (
 from uplift.apps.appraisals.services.keep import KEEP, Keep
 from uplift.apps.appraisals.services.rating import _check_open, _record_actor
 from uplift.apps.library.selectors import model_rating_index
-from uplift.apps.organization.selectors import person_list
 from uplift.domain.ratings import normalize_practice_ref
 
 __all__ = [
@@ -408,40 +406,15 @@ def _normal(text: str) -> str:
 def role_group_check(value: str) -> str:
     """The role group, trimmed; refused when it names a person or a user (issue 3).
 
-    For every writer of affirmations (the services here, the file import): raises
-    ``AppraisalError("record the role group, not a person", "role_group")``.
-
-    Compared case-insensitively with every person's display name, and every user's
-    username, e-mail and full name; also refused when it contains a name of two words
-    or more (``"interview with Ada Lovelace"``). Four queries.
+    For every writer of affirmations: raises
+    ``AppraisalError("record the role group, not a person", "role_group")``. The rule
+    is ``files.texts_naming_people``, the one the file import applies: a person's
+    display name or e-mail, a user's username, e-mail or full name (case ignored), or a
+    text containing a name of two words or more (``"interview with Ada Lovelace"``).
     """
     text = _required_text(re.sub(r"\s+", " ", value or ""), "role_group", _ROLE_GROUP_MAX)
-    needle = _normal(text)
-    refuse = AppraisalError("record the role group, not a person", "role_group")
-    people = person_list().order_by()
-    if people.filter(Q(display_name__iexact=text) | Q(email__iexact=text)).exists():
-        raise refuse
-    users = get_user_model().objects.annotate(
-        uplift_full_name=Concat("first_name", Value(" "), "last_name")
-    )
-    if users.filter(
-        Q(username__iexact=text) | Q(email__iexact=text) | Q(uplift_full_name__iexact=text)
-    ).exists():
-        raise refuse
-    # Names of two words or more that occur inside the text, compared as whole words.
-    contained = [
-        *people.alias(uplift_text=Value(text))
-        .filter(display_name__contains=" ", uplift_text__icontains=F("display_name"))
-        .values_list("display_name", flat=True),
-        *users.exclude(first_name="")
-        .exclude(last_name="")
-        .alias(uplift_text=Value(text))
-        .filter(uplift_text__icontains=F("uplift_full_name"))
-        .values_list("uplift_full_name", flat=True),
-    ]
-    for name in contained:
-        if re.search(rf"(?<!\w){re.escape(_normal(name))}(?!\w)", needle):
-            raise refuse
+    if texts_naming_people([text]):
+        raise AppraisalError("record the role group, not a person", "role_group")
     return text
 
 

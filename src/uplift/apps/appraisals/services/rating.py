@@ -555,8 +555,10 @@ def appraisal_rate(
     """Rate the appraisal from its stored rows and store the result as its snapshot.
 
     A fixed number of queries: the rows are read one query per table
-    (``selectors.appraisal_rows``). Returns the engine's result.
+    (``selectors.appraisal_rows``). Returns the engine's result. Raises
+    ``AppraisalError`` for a closed appraisal (its rating is final).
     """
+    _check_open(appraisal)
     result = appraisal_rating(appraisal, settings=settings)
     _snapshot(appraisal, result, user, timezone.now())
     return result

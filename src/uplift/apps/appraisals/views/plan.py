@@ -325,7 +325,9 @@ class AppraisalExportView(AppraisalView):
     def get(self, request: HttpRequest, pk: int, fmt: str) -> HttpResponse:
         if fmt not in EXPORT_FORMATS:
             raise Http404("Export as yaml or json.")
-        text = appraisal_export(appraisal=self.appraisal, format=fmt)
+        # Evidence is the team's workspace: only those who may see it get it in the file.
+        evidence = permissions.appraisal_can_see_workspace(request.user, self.appraisal)
+        text = appraisal_export(appraisal=self.appraisal, format=fmt, evidence=evidence)
         content_type = "application/json" if fmt == "json" else "application/yaml"
         response = HttpResponse(text, content_type=f"{content_type}; charset=utf-8")
         filename = f"{slugify(self.appraisal.name) or 'appraisal'}-{self.appraisal.pk}.{fmt}"
