@@ -147,6 +147,9 @@ def _child(label: str) -> int:
     django.setup()
     postgres = connection.vendor == "postgresql"
     if postgres:  # a throwaway test database next to the given one
+        # its own name: never the test_<name> database a running pytest may be using
+        test_name = f"bench_rating_{connection.settings_dict['NAME']}"
+        connection.settings_dict.setdefault("TEST", {})["NAME"] = test_name
         connection.creation.create_test_db(verbosity=0, autoclobber=True, keepdb=False)
     else:
         call_command("migrate", interactive=False, verbosity=0)

@@ -12,7 +12,9 @@ def register(app: typer.Typer) -> None:
 
     @app.command()
     def setup(
-        demo: bool = typer.Option(True, help="Load the demo organization, its users and its appraisals."),
+        demo: bool = typer.Option(
+            True, help="Load the demo organization, its users and its appraisals."
+        ),
     ) -> None:
         """Migrate the database, load the shipped models and (by default) the demo. Idempotent."""
         setup_django()

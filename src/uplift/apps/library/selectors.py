@@ -425,11 +425,33 @@ def _ref(abbreviation: str, identifier: str, normalize: Callable[[str], str | No
     return normalize(text) or text
 
 
+# Model versions are immutable once imported (a version already in the library is
+# refused, and a version in use by an appraisal is protected), so their rating index can
+# be kept per process. The key carries the import time too: a row id alone could be
+# reused after a delete (SQLite) for other content.
+_RATING_INDEX_CACHE: dict[tuple[object, ...], RatingIndex] = {}
+_RATING_INDEX_CACHE_SIZE = 16
+
+
 def model_rating_index(model: ProcessModel) -> RatingIndex:
     """The rating structure of a model version and the ids behind its references.
 
-    Three queries (areas, goals, practices) whatever the size of the model.
+    Three queries (areas, goals, practices) whatever the size of the model, the first
+    time a process asks for a version; none afterwards (issue 3: a cell write must not
+    pay for reading the model). Treat the result as read-only.
     """
+    key = (model.pk, model.identifier, model.version, model.imported_at)
+    cached = _RATING_INDEX_CACHE.get(key)
+    if cached is not None:
+        return cached
+    index = _model_rating_index(model)
+    if len(_RATING_INDEX_CACHE) >= _RATING_INDEX_CACHE_SIZE:
+        _RATING_INDEX_CACHE.pop(next(iter(_RATING_INDEX_CACHE)))
+    _RATING_INDEX_CACHE[key] = index
+    return index
+
+
+def _model_rating_index(model: ProcessModel) -> RatingIndex:
     areas = list(
         ProcessArea.objects.filter(model=model)
         .order_by("order", "pk")
