@@ -337,7 +337,9 @@ def rate_goal(
     values (else None). A judgment is used only where the rules call for one.
     """
     weak = [ref for ref, p in practices.items() if p.value in _WEAK]
-    weaknesses = tuple(w for p in practices.values() for w in p.weaknesses)
+    # Each distinct weakness once, in practice order: the same text recorded at several
+    # units is one weakness of the organizational unit.
+    weaknesses = tuple(dict.fromkeys(w for p in practices.values() for w in p.weaknesses))
     if weak:
         return GoalResult(
             GoalRating.UNSATISFIED,
