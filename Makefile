@@ -65,4 +65,5 @@ test-postgres:
 test: install-test lint typecheck contracts migrations-check schema-check test-sqlite test-postgres
 
 bench: install-test
+	$(BIN)/pip install --quiet -e ".[bench]"
 	DATABASE_URL=$(DATABASE_URL_PG) $(BIN)/python -m benchmarks

@@ -8,9 +8,9 @@ from __future__ import annotations
 
 import sys
 
-from benchmarks import bench_library_import, bench_matrix, bench_rating
+from benchmarks import bench_library_import, bench_matrix, bench_measurements, bench_rating
 
-BENCHMARKS = [bench_library_import, bench_rating, bench_matrix]
+BENCHMARKS = [bench_library_import, bench_rating, bench_matrix, bench_measurements]
 
 
 def main() -> int:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from rest_framework.routers import DefaultRouter
 
-from uplift.api import appraisal_workspace, appraisals, library
+from uplift.api import appraisal_workspace, appraisals, library, measurements
 
 router = DefaultRouter()
 
@@ -37,3 +37,22 @@ router.register(
     "appraisals/findings", appraisal_workspace.FindingViewSet, basename="appraisal-finding"
 )
 router.register("appraisals", appraisals.AppraisalViewSet, basename="appraisal")
+
+# Measurements
+router.register(
+    "measurements/measures", measurements.MeasureViewSet, basename="measurement-measure"
+)
+router.register(
+    "measurements/objectives", measurements.ObjectiveViewSet, basename="measurement-objective"
+)
+router.register(
+    "measurements/observations",
+    measurements.ObservationViewSet,
+    basename="measurement-observation",
+)
+router.register(
+    "measurements/baselines", measurements.BaselineViewSet, basename="measurement-baseline"
+)
+router.register(
+    "measurements/evaluations", measurements.EvaluationViewSet, basename="measurement-evaluation"
+)

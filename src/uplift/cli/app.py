@@ -8,6 +8,7 @@ from uplift.cli import appraisal as appraisal_commands
 from uplift.cli import demo as demo_commands
 from uplift.cli import library as library_commands
 from uplift.cli import measurements as measurement_commands
+from uplift.cli import measurements_stored
 from uplift.cli import site as site_commands
 
 app = typer.Typer(
@@ -22,5 +23,6 @@ app = typer.Typer(
 app.add_typer(library_commands.app, name="library")
 app.add_typer(demo_commands.app, name="demo")
 app.add_typer(appraisal_commands.app, name="appraisal")
+measurements_stored.register(measurement_commands.app)
 app.add_typer(measurement_commands.app, name="measurements")
 site_commands.register(app)

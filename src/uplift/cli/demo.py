@@ -13,17 +13,20 @@ app = typer.Typer(
 
 @app.command("load")
 def load() -> None:
-    """Load the demo organization, its people, their sign-ins and its appraisals. Idempotent.
+    """Load the demo organization, its people and sign-ins, appraisals and measurements.
 
     The appraisals need the shipped models of the library ('uplift setup' loads them).
     """
     setup_django()
     from uplift.apps.appraisals.demo import appraisal_demo_load
+    from uplift.apps.measurements.demo import measurement_demo_load
     from uplift.apps.organization.demo import demo_load
 
     for line in demo_load():
         typer.echo(line)
     for line in appraisal_demo_load():
+        typer.echo(line)
+    for line in measurement_demo_load():
         typer.echo(line)
 
 

@@ -13,7 +13,7 @@ def register(app: typer.Typer) -> None:
     @app.command()
     def setup(
         demo: bool = typer.Option(
-            True, help="Load the demo organization, its users and its appraisals."
+            True, help="Load the demo organization, its users, appraisals and measurements."
         ),
     ) -> None:
         """Migrate the database, load the shipped models and (by default) the demo. Idempotent."""
@@ -45,6 +45,12 @@ def register(app: typer.Typer) -> None:
             )
 
             for line in appraisal_demo_load():
+                typer.echo(line)
+            from uplift.apps.measurements.demo import (
+                measurement_demo_load,  # lazy: Django starts only for this command
+            )
+
+            for line in measurement_demo_load():
                 typer.echo(line)
 
     @app.command()

@@ -12,6 +12,7 @@ urlpatterns = [
     path("library/", include("uplift.apps.library.urls")),
     path("organization/", include("uplift.apps.organization.urls")),
     path("appraisals/", include("uplift.apps.appraisals.urls")),
+    path("measurements/", include("uplift.apps.measurements.urls")),
     path("api/", include("uplift.api.urls")),
     path("admin/", admin.site.urls),
 ]

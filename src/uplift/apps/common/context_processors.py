@@ -16,6 +16,7 @@ NAVIGATION: list[tuple[str, str, str | None]] = [
     ("Search practices", "library:search", None),
     ("Organization", "organization:unit_list", "/organization/"),
     ("Appraisals", "appraisals:appraisal_list", "/appraisals/"),
+    ("Measurements", "measurements:measure_list", "/measurements/"),
 ]
 
 
