@@ -4,7 +4,13 @@ from __future__ import annotations
 
 from rest_framework.routers import DefaultRouter
 
-from uplift.api import appraisal_workspace, appraisals, library, measurements
+from uplift.api import (
+    appraisal_workspace,
+    appraisals,
+    library,
+    measurement_imports,
+    measurements,
+)
 
 router = DefaultRouter()
 
@@ -39,6 +45,11 @@ router.register(
 router.register("appraisals", appraisals.AppraisalViewSet, basename="appraisal")
 
 # Measurements
+router.register(
+    "measurements/imports",
+    measurement_imports.ObservationImportViewSet,
+    basename="measurement-import",
+)
 router.register(
     "measurements/measures", measurements.MeasureViewSet, basename="measurement-measure"
 )

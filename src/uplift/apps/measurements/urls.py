@@ -3,6 +3,7 @@
 from django.urls import path
 
 from uplift.apps.measurements import views
+from uplift.apps.measurements.views import imports
 
 app_name = "measurements"
 
@@ -25,4 +26,6 @@ urlpatterns = [
         name="objective_update",
     ),
     path("evaluate/", views.EvaluationView.as_view(), name="evaluation"),
+    path("imports/", imports.ObservationImportListView.as_view(), name="observation_import_list"),
+    path("imports/new/", imports.ObservationImportView.as_view(), name="observation_import"),
 ]
