@@ -43,19 +43,13 @@ from uplift.apps.appraisals.matrix import (
 )
 from uplift.apps.appraisals.models import Appraisal
 from uplift.apps.appraisals.permissions import appraisal_can_work
-from uplift.apps.appraisals.selectors import appraisal_get, appraisal_rating
+from uplift.apps.appraisals.selectors import appraisal_rating
+from uplift.apps.appraisals.views.access import visible_appraisal
 from uplift.apps.common.views import wants_fragment
 
 __all__ = ["AppraisalCellView", "AppraisalMatrixView", "urlpatterns"]
 
 PARTS = ("summary",)
-
-
-def _appraisal(request: HttpRequest, pk: int) -> Appraisal:
-    try:
-        return appraisal_get(pk=pk, user=request.user)
-    except Appraisal.DoesNotExist:
-        raise Http404("No such appraisal.") from None
 
 
 def _bad_request(request: HttpRequest, message: str) -> HttpResponse:
@@ -93,7 +87,7 @@ class AppraisalMatrixView(LoginRequiredMixin, View):
     """The matrix page, or its rating summary alone (``?part=summary``)."""
 
     def get(self, request: HttpRequest, pk: int) -> HttpResponse:
-        appraisal = _appraisal(request, pk)
+        appraisal = visible_appraisal(request, pk)
         params = request.GET
         problem = _parameter_problem(params)
         if problem:
@@ -147,7 +141,7 @@ class AppraisalCellView(LoginRequiredMixin, View):
     def _load(
         self, request: HttpRequest, pk: int, area_id: int, practice_id: int, unit_id: int
     ) -> tuple[Appraisal, MatrixOutline, MatrixCell]:
-        appraisal = _appraisal(request, pk)
+        appraisal = visible_appraisal(request, pk)
         if not appraisal_can_work(request.user, appraisal):
             raise PermissionDenied("Only the appraisal team characterizes practices.")
         # Names only for the editor page (no JavaScript); a save does not read the old cell.

@@ -44,6 +44,7 @@ from uplift.apps.appraisals.forms.plan import (
 )
 from uplift.apps.appraisals.models import Appraisal, AppraisalUnit, TeamMember
 from uplift.apps.appraisals.services import plan as plan_services
+from uplift.apps.appraisals.views.access import visible_appraisal
 from uplift.apps.common.views import ObjectListView
 from uplift.apps.library.choices import Representation
 from uplift.domain.errors import InvalidDocument
@@ -132,10 +133,7 @@ class AppraisalView(AccessMixin, View):
     def dispatch(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponseBase:
         if not request.user.is_authenticated:
             return self.handle_no_permission()
-        try:
-            self.appraisal = selectors.appraisal_get(pk=kwargs["pk"], user=request.user)
-        except Appraisal.DoesNotExist:
-            raise Http404("No such appraisal.") from None
+        self.appraisal = visible_appraisal(request, kwargs["pk"])
         check = type(self).write_check if request.method == "POST" else type(self).read_check
         if check is not None and not check(request.user, self.appraisal):
             raise PermissionDenied

@@ -32,6 +32,7 @@ from uplift.apps.appraisals.report import (
     report_context,
     report_slug,
 )
+from uplift.apps.appraisals.views.access import visible_appraisal
 from uplift.apps.appraisals.workbook import XLSX_CONTENT_TYPE, appraisal_matrix_workbook
 
 __all__ = ["urlpatterns"]
@@ -55,10 +56,7 @@ class ReportPageView(LoginRequiredMixin, View):
     def dispatch(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponseBase:
         if not request.user.is_authenticated:
             return self.handle_no_permission()
-        try:
-            self.appraisal = selectors.appraisal_get(pk=kwargs["pk"], user=request.user)
-        except Appraisal.DoesNotExist:
-            raise Http404("No such appraisal, or not visible to you.") from None
+        self.appraisal = visible_appraisal(request, kwargs["pk"])
         return super().dispatch(request, *args, **kwargs)
 
 

@@ -14,14 +14,15 @@ from typing import Any, ClassVar
 
 from django.contrib.auth.mixins import LoginRequiredMixin
 from django.core.exceptions import PermissionDenied
-from django.http import Http404, HttpRequest, HttpResponse, HttpResponseBase
+from django.http import HttpRequest, HttpResponse, HttpResponseBase
 from django.shortcuts import render
 from django.utils.functional import cached_property
 
-from uplift.apps.appraisals import permissions, selectors
+from uplift.apps.appraisals import permissions
 from uplift.apps.appraisals.choices import AppraisalStatus
 from uplift.apps.appraisals.errors import AppraisalError
 from uplift.apps.appraisals.models import Appraisal
+from uplift.apps.appraisals.views.access import visible_appraisal
 from uplift.apps.appraisals.workspace import ScopeArea, scope_practices
 
 __all__ = [
@@ -55,10 +56,7 @@ class AppraisalPageMixin(LoginRequiredMixin):
     def dispatch(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponseBase:
         if not request.user.is_authenticated:
             return self.handle_no_permission()
-        try:
-            self.appraisal = selectors.appraisal_get(pk=kwargs["pk"], user=request.user)
-        except Appraisal.DoesNotExist:
-            raise Http404("No such appraisal, or not visible to you.") from None
+        self.appraisal = visible_appraisal(request, kwargs["pk"])
         if not type(self).access(request.user, self.appraisal):
             raise PermissionDenied
         return super().dispatch(request, *args, **kwargs)
