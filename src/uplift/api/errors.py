@@ -21,6 +21,7 @@ from rest_framework.settings import api_settings
 from rest_framework.views import exception_handler as drf_exception_handler
 from rest_framework.views import set_rollback
 
+from uplift.apps.improvements.errors import ConflictError, ImprovementError
 from uplift.domain.errors import InvalidDocument, Problem
 
 INVALID_INPUT = "Invalid input."
@@ -92,6 +93,16 @@ def exception_handler(exc: Exception, context: dict[str, Any]) -> Response | Non
         return Response(
             {"detail": FILE_REJECTED, "errors": [_problem(p) for p in exc.problems]},
             status=status.HTTP_400_BAD_REQUEST,
+        )
+    if isinstance(exc, ImprovementError):  # a rule of proposals or plans; 409 for a conflict
+        set_rollback()
+        conflict = isinstance(exc, ConflictError)
+        return Response(
+            {
+                "detail": exc.message if conflict else INVALID_INPUT,
+                "errors": [{"field": exc.field, "message": exc.message}],
+            },
+            status=status.HTTP_409_CONFLICT if conflict else status.HTTP_400_BAD_REQUEST,
         )
     response = drf_exception_handler(exc, context)
     if response is None:

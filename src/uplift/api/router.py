@@ -7,6 +7,10 @@ from rest_framework.routers import DefaultRouter
 from uplift.api import (
     appraisal_workspace,
     appraisals,
+    improvement_actions,
+    improvement_plans,
+    improvement_proposals,
+    improvement_selection,
     library,
     measurement_imports,
     measurements,
@@ -67,3 +71,9 @@ router.register(
 router.register(
     "measurements/evaluations", measurements.EvaluationViewSet, basename="measurement-evaluation"
 )
+
+# Improvements: each module registers its own viewsets (the specific prefixes first).
+improvement_selection.register(router)
+improvement_actions.register(router)
+improvement_plans.register(router)
+improvement_proposals.register(router)

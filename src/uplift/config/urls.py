@@ -13,6 +13,7 @@ urlpatterns = [
     path("organization/", include("uplift.apps.organization.urls")),
     path("appraisals/", include("uplift.apps.appraisals.urls")),
     path("measurements/", include("uplift.apps.measurements.urls")),
+    path("improvements/", include("uplift.apps.improvements.urls")),
     path("api/", include("uplift.api.urls")),
     path("admin/", admin.site.urls),
 ]

@@ -89,17 +89,81 @@ MEASUREMENTS_EDIT = {
     for action in ("add", "change")
 }
 
+# Every role may suggest an improvement.
+SUGGEST = {"improvements.add_proposal", "improvements.add_expectedbenefit"}
+
+_IMPROVEMENT_MODELS = (
+    "proposal",
+    "expectedbenefit",
+    "proposaltransition",
+    "criterion",
+    "score",
+    "pilot",
+    "actionplan",
+    "planrevision",
+    "planmember",
+    "action",
+    "reviewrequest",
+)
+_IMPROVEMENT_HISTORY = (
+    "proposal",
+    "proposal_process_areas",
+    "proposal_practices",
+    "expectedbenefit",
+    "criterion",
+    "score",
+    "pilot",
+    "pilot_work_activities",
+    "pilot_comparison_activities",
+    "pilot_measures",
+    "actionplan",
+    "actionplan_proposals",
+    "planmember",
+    "action",
+    "action_depends_on",
+)
+IMPROVEMENTS_MANAGE = (
+    {
+        f"improvements.{action}_{model}"
+        for model in _IMPROVEMENT_MODELS
+        for action in ("add", "change")
+    }
+    | {
+        f"improvements.{action}_historical{model}"
+        for model in _IMPROVEMENT_HISTORY
+        for action in ("add", "change")
+    }
+    | {
+        "improvements.delete_action",
+        "improvements.delete_planmember",
+        "improvements.delete_expectedbenefit",
+        "improvements.delete_score",
+        "improvements.decide_proposal",
+        "improvements.select_proposal",
+        "improvements.review_actionplan",
+    }
+)
+
 
 def test_a_practitioner_may_read_every_context_and_change_nothing():
     codenames = _codenames(roles_ensure()[Role.PRACTITIONER])
 
     assert codenames
+    write = {name for name in codenames if ".view_" not in name}
+    assert write == SUGGEST, write
     assert all(
         name.startswith(
-            ("library.view_", "organization.view_", "appraisals.view_", "measurements.view_")
+            (
+                "library.view_",
+                "organization.view_",
+                "appraisals.view_",
+                "measurements.view_",
+                "improvements.view_",
+            )
         )
-        for name in codenames
+        for name in codenames - SUGGEST
     ), codenames
+    assert "improvements.review_actionplan" not in codenames
     assert "library.view_processmodel" in codenames
     assert "organization.view_workactivity" in codenames
     assert "organization.view_historicalworkactivity" in codenames
@@ -123,13 +187,14 @@ def test_the_process_group_may_add_models_and_edit_the_organization():
         "organization.delete_roleassignment",
         *APPRAISALS_EDIT,
         *MEASUREMENTS_EDIT,
+        *IMPROVEMENTS_MANAGE,
     }
 
 
 def test_an_appraiser_may_edit_appraisals_only():
     codenames = _codenames(roles_ensure()[Role.APPRAISER])
 
-    assert {name for name in codenames if ".view_" not in name} == APPRAISALS_EDIT
+    assert {name for name in codenames if ".view_" not in name} == APPRAISALS_EDIT | SUGGEST
     assert "appraisals.view_characterization" in codenames
 
 
@@ -137,7 +202,9 @@ def test_a_project_manager_may_change_work_activities_only():
     codenames = _codenames(roles_ensure()[Role.PROJECT_MANAGER])
 
     assert {name for name in codenames if ".view_" not in name} == {
-        "organization.change_workactivity"
+        "organization.change_workactivity",
+        "improvements.review_actionplan",
+        *SUGGEST,
     }
 
 

@@ -44,6 +44,8 @@ _READ: PermissionTable = {
     "organization": ("view_*",),
     "appraisals": ("view_*",),
     "measurements": ("view_*",),
+    # Anyone in a role may suggest an improvement (issue 5).
+    "improvements": ("view_*", "add_proposal", "add_expectedbenefit"),
 }
 
 # The appraisal team's work: plans, characterizations, judgments, ratings (issue 3).
@@ -79,6 +81,39 @@ _APPRAISALS_EDIT: PermissionTable = {
     )
 }
 
+# Improvements (issue 5). Approving a plan also needs being asked to review its
+# current revision (apps/improvements/permissions.py); the permission alone is not enough.
+_REVIEW: PermissionTable = {"improvements": ("review_actionplan",)}
+_PLAN_WORK: PermissionTable = {
+    "improvements": (
+        "add_actionplan",
+        "change_actionplan",
+        "add_action",
+        "change_action",
+        "delete_action",
+        "add_planmember",
+        "change_planmember",
+        "delete_planmember",
+        "add_reviewrequest",
+        "add_pilot",
+        "change_pilot",
+    )
+}
+_IMPROVEMENTS_MANAGE: PermissionTable = {
+    "improvements": (
+        "add_*",
+        "change_*",
+        "delete_action",
+        "delete_planmember",
+        "delete_expectedbenefit",
+        "delete_score",
+        "decide_proposal",
+        "select_proposal",
+        "review_actionplan",
+    )
+}
+_SELECT: PermissionTable = {"improvements": ("select_proposal", "review_actionplan")}
+
 _ORGANIZATION_EDIT = (
     "add_organizationalunit",
     "change_organizationalunit",
@@ -102,8 +137,8 @@ def _with(base: PermissionTable, extra: PermissionTable) -> PermissionTable:
 
 ROLE_PERMISSIONS: Mapping[Role, PermissionTable] = {
     Role.ADMINISTRATOR: {"*": ("*",)},
-    Role.SPONSOR: _READ,
-    Role.STEERING_COMMITTEE: _READ,
+    Role.SPONSOR: _with(_READ, _SELECT),
+    Role.STEERING_COMMITTEE: _with(_READ, _SELECT),
     Role.PROCESS_GROUP: _with(
         _READ,
         {
@@ -111,14 +146,15 @@ ROLE_PERMISSIONS: Mapping[Role, PermissionTable] = {
             "organization": _ORGANIZATION_EDIT,
             **_APPRAISALS_EDIT,
             "measurements": ("add_*", "change_*"),
+            **_IMPROVEMENTS_MANAGE,
         },
     ),
-    Role.PROCESS_ACTION_TEAM: _READ,
-    Role.PROCESS_OWNER: _READ,
-    Role.PROJECT_MANAGER: _with(_READ, {"organization": ("change_workactivity",)}),
+    Role.PROCESS_ACTION_TEAM: _with(_READ, _PLAN_WORK),
+    Role.PROCESS_OWNER: _with(_with(_READ, _PLAN_WORK), _REVIEW),
+    Role.PROJECT_MANAGER: _with(_with(_READ, {"organization": ("change_workactivity",)}), _REVIEW),
     Role.PRACTITIONER: _READ,
     Role.APPRAISER: _with(_READ, _APPRAISALS_EDIT),
-    Role.SERVICE_OWNER: _with(_READ, {"organization": ("change_workactivity",)}),
+    Role.SERVICE_OWNER: _with(_with(_READ, {"organization": ("change_workactivity",)}), _REVIEW),
 }
 
 

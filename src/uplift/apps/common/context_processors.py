@@ -17,6 +17,7 @@ NAVIGATION: list[tuple[str, str, str | None]] = [
     ("Organization", "organization:unit_list", "/organization/"),
     ("Appraisals", "appraisals:appraisal_list", "/appraisals/"),
     ("Measurements", "measurements:measure_list", "/measurements/"),
+    ("Improvements", "improvements:proposal_list", "/improvements/"),
 ]
 
 

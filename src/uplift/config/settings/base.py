@@ -37,6 +37,7 @@ INSTALLED_APPS = [
     "uplift.apps.organization",
     "uplift.apps.appraisals",
     "uplift.apps.measurements",
+    "uplift.apps.improvements",
 ]
 
 MIDDLEWARE = [

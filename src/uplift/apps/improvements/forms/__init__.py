@@ -1,0 +1,1 @@
+"""Forms of the improvements context, a module per topic."""

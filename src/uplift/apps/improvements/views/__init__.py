@@ -1,0 +1,1 @@
+"""Pages of the improvements context; each module lists its own ``urlpatterns``."""

@@ -1,0 +1,5 @@
+"""Placeholder: written in issue 5."""
+
+from django.urls import URLPattern
+
+urlpatterns: list[URLPattern] = []
