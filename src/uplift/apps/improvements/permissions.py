@@ -16,9 +16,10 @@ from __future__ import annotations
 from typing import Any
 
 from uplift.apps.improvements.choices import PlanRole
-from uplift.apps.improvements.models import ActionPlan, Proposal
+from uplift.apps.improvements.models import ActionPlan, Proposal, ReviewRequest
 
 __all__ = [
+    "plan_can_decide",
     "plan_can_edit",
     "plan_can_request_review",
     "proposal_can_edit",
@@ -42,6 +43,8 @@ def proposal_can_see(user: Any, proposal: Proposal) -> bool:
 
 def proposal_can_edit(user: Any, proposal: Proposal) -> bool:
     """``change_proposal``, or the submitter while it is still submitted."""
+    if not user.is_authenticated:
+        return False
     if user.has_perm("improvements.change_proposal"):
         return True
     return proposal.submitted_by_id == user.pk and proposal.state == "submitted"
@@ -64,3 +67,12 @@ def plan_can_edit(user: Any, plan: ActionPlan) -> bool:
 def plan_can_request_review(user: Any, plan: ActionPlan) -> bool:
     """Whoever may edit the plan may send it for review."""
     return plan_can_edit(user, plan)
+
+
+def plan_can_decide(user: Any, review: ReviewRequest) -> bool:
+    """The reviewer the request was sent to, holding ``review_actionplan``."""
+    return bool(
+        user.is_authenticated
+        and review.reviewer_id == user.pk
+        and user.has_perm("improvements.review_actionplan")
+    )
