@@ -6,6 +6,7 @@ import typer
 
 from uplift.cli import appraisal as appraisal_commands
 from uplift.cli import demo as demo_commands
+from uplift.cli import improvements as improvement_commands
 from uplift.cli import library as library_commands
 from uplift.cli import measurements as measurement_commands
 from uplift.cli import measurements_stored
@@ -25,4 +26,5 @@ app.add_typer(demo_commands.app, name="demo")
 app.add_typer(appraisal_commands.app, name="appraisal")
 measurements_stored.register(measurement_commands.app)
 app.add_typer(measurement_commands.app, name="measurements")
+app.add_typer(improvement_commands.app, name="improvements")
 site_commands.register(app)

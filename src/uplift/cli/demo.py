@@ -13,12 +13,14 @@ app = typer.Typer(
 
 @app.command("load")
 def load() -> None:
-    """Load the demo organization, its people and sign-ins, appraisals and measurements.
+    """Load the demo organization, its people and sign-ins, appraisals, measurements and
+    improvements.
 
     The appraisals need the shipped models of the library ('uplift setup' loads them).
     """
     setup_django()
     from uplift.apps.appraisals.demo import appraisal_demo_load
+    from uplift.apps.improvements.demo import improvement_demo_load
     from uplift.apps.measurements.demo import measurement_demo_load
     from uplift.apps.organization.demo import demo_load
 
@@ -27,6 +29,8 @@ def load() -> None:
     for line in appraisal_demo_load():
         typer.echo(line)
     for line in measurement_demo_load():
+        typer.echo(line)
+    for line in improvement_demo_load():
         typer.echo(line)
 
 

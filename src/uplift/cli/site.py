@@ -13,7 +13,9 @@ def register(app: typer.Typer) -> None:
     @app.command()
     def setup(
         demo: bool = typer.Option(
-            True, help="Load the demo organization, its users, appraisals and measurements."
+            True,
+            help="Load the demo organization, its users, appraisals, measurements and "
+            "improvements.",
         ),
     ) -> None:
         """Migrate the database, load the shipped models and (by default) the demo. Idempotent."""
@@ -31,6 +33,12 @@ def register(app: typer.Typer) -> None:
         typer.echo("Database migrated.")
         roles_ensure()
         typer.echo("Roles and their permissions are in place.")
+        from uplift.apps.improvements.services.selection import (
+            criteria_defaults_ensure,  # lazy: Django starts only for this command
+        )
+
+        if criteria_defaults_ensure():
+            typer.echo("The decision analysis has its criteria.")
         for line in library_load_shipped():
             typer.echo(line)
         if demo:
@@ -51,6 +59,12 @@ def register(app: typer.Typer) -> None:
             )
 
             for line in measurement_demo_load():
+                typer.echo(line)
+            from uplift.apps.improvements.demo import (
+                improvement_demo_load,  # lazy: Django starts only for this command
+            )
+
+            for line in improvement_demo_load():
                 typer.echo(line)
 
     @app.command()

@@ -211,8 +211,8 @@ DEMO_EFFECTS: tuple[DemoEffect, ...] = (
         name="Status report template",
         changes={"rework-effort": 0.0},
         waves=(_projects_wave("All COTS projects", dt.date(2025, 9, 1), COTS_INTEGRATION),),
-        note="Deployed without effect: rework effort of the COTS integration projects is "
-        "the same before and after September 2025.",
+        note="Piloted without effect: rework effort of the COTS integration projects is "
+        "the same before and after September 2025; the pilot was terminated.",
     ),
     DemoEffect(
         slug="capacity-forecasting",
