@@ -740,7 +740,7 @@ def test_the_findings_page_offers_to_propose_an_improvement_for_each_finding(
 
     assert f'href="{CREATE}?finding={weakness.pk}"' in page
     assert f'href="{CREATE}?finding={strength.pk}"' in page
-    assert 'Propose an improvement<span class="visually-hidden"> for this weakness' in page
+    assert 'Propose an improvement<span class="visually-hidden"> for the weakness “' in page
     presentation = reverse("appraisals:findings_presentation", args=[weakness.appraisal_id])
     assert "Propose an improvement" not in text(client_for(practitioner).get(presentation))
 
