@@ -581,3 +581,21 @@ def test_the_pdf_is_a_download_named_after_the_plan(client_for, practitioner, re
     expected = f'attachment; filename="PAP-{reviewed_plan.pk}.pdf"'
     assert response["Content-Disposition"] == expected
     assert response.content.startswith(b"%PDF")
+
+
+def test_what_i_owe_lists_the_reviews_waiting_for_me_on_current_revisions_only(
+    client_for, sponsor, process_group_member
+):
+    plan = ActionPlanFactory(owner=process_group_member, title="Runbook plan", revision=2)
+    ReviewRequest.objects.create(plan=plan, revision=1, reviewer=sponsor)  # an old revision
+    current = ReviewRequest.objects.create(plan=plan, revision=2, reviewer=sponsor)
+    other = ActionPlanFactory(owner=process_group_member, title="Decided plan")
+    ReviewRequest.objects.create(plan=other, revision=1, reviewer=sponsor, decision="approved")
+
+    page = client_for(sponsor).get(reverse("improvements:actions_owed")).content.decode()
+
+    decide = reverse("improvements:plan_review_decide", args=[plan.pk, current.pk])
+    assert f'href="{decide}"' in page
+    assert page.count("revision 2") == 1
+    assert "revision 1" not in page
+    assert "Decided plan" not in page

@@ -20,12 +20,12 @@ from dataclasses import dataclass
 from typing import Any
 
 from django.contrib.auth import get_user_model
-from django.db.models import Count, IntegerField, OuterRef, Prefetch, Q, QuerySet, Subquery
+from django.db.models import Count, F, IntegerField, OuterRef, Prefetch, Q, QuerySet, Subquery
 from django.db.models import Value as V
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 
-from uplift.apps.improvements.choices import ActionStatus, PlanRole
+from uplift.apps.improvements.choices import ActionStatus, PlanRole, ReviewDecision
 from uplift.apps.improvements.models import (
     PLAN_FIELDS,
     Action,
@@ -206,6 +206,17 @@ def actions_owed(user: Any) -> list[ActionRow]:
     )
     rows = [_row(action, today, user) for action in actions]
     return sorted(rows, key=lambda row: not row.late)  # stable: each part stays by due date
+
+
+def reviews_waiting(user: Any) -> list[ReviewRequest]:
+    """The reviews a person was asked for and has not decided, current revisions only."""
+    return list(
+        ReviewRequest.objects.filter(
+            reviewer=user, decision=ReviewDecision.PENDING, revision=F("plan__revision")
+        )
+        .select_related("plan", "requested_by")
+        .order_by("requested_at", "pk")
+    )
 
 
 def user_by_username(username: str) -> Any:

@@ -396,6 +396,7 @@ class ActionsOwedView(LoginRequiredMixin, View):
         context = {
             "person": request.user,
             "rows": selectors.actions_owed(request.user),
+            "reviews": selectors.reviews_waiting(request.user),
             "mine": True,
         }
         return render(request, "improvements/actions_owed.html", context)
@@ -410,7 +411,12 @@ class ActionsOwedByView(LoginRequiredMixin, View):
         if person is None:
             raise Http404("Nobody signs in with that name.")
         mine = person.pk == request.user.pk
-        context = {"person": person, "rows": selectors.actions_owed(person), "mine": mine}
+        context = {
+            "person": person,
+            "rows": selectors.actions_owed(person),
+            "reviews": selectors.reviews_waiting(person),
+            "mine": mine,
+        }
         return render(request, "improvements/actions_owed.html", context)
 
 
