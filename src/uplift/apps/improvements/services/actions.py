@@ -34,6 +34,7 @@ from django.utils import timezone
 
 from uplift.apps.improvements.choices import ActionStatus, PlanRole
 from uplift.apps.improvements.errors import ImprovementError
+from uplift.apps.improvements.history import record_actor as _record_actor
 from uplift.apps.improvements.models import Action, ActionPlan, PlanMember
 from uplift.apps.improvements.permissions import plan_can_edit
 
@@ -107,12 +108,6 @@ def _require(actor: Any, plan: ActionPlan, codename: str) -> None:
 
 
 # -- helpers ------------------------------------------------------------------------------
-
-
-def _record_actor(instance: models.Model, actor: Any) -> None:
-    """Tell simple-history who made the change (its documented ``_history_user``)."""
-    if actor is not None:
-        setattr(instance, "_history_user", actor)  # noqa: B010  (a private hook, not a field)
 
 
 def _name(user: Any) -> str:

@@ -44,6 +44,7 @@ from django.utils import timezone
 
 from uplift.apps.improvements.choices import PilotDecision, PilotStatus, ProposalState
 from uplift.apps.improvements.errors import ImprovementError, lock_for_update
+from uplift.apps.improvements.history import record_actor as _record_actor
 from uplift.apps.improvements.models import ExpectedBenefit, Pilot, Proposal
 from uplift.apps.improvements.services.proposals import proposal_transition
 from uplift.apps.measurements.choices import Direction
@@ -83,7 +84,6 @@ _TRANSITION_OF = {
     PilotDecision.REWORK: "rework",
     PilotDecision.PROCEED: "validate",
 }
-_CHANGE_REASON_LENGTH = 100  # simple-history's history_change_reason column
 
 Status = Literal[
     "met", "not_significant", "not_met", "undetermined", "no_expected_benefit", "no_data"
@@ -93,14 +93,6 @@ Status = Literal[
 def _require(actor: User, permission: str, doing: str) -> None:
     if actor is None or not (actor.is_authenticated and actor.has_perm(permission)):
         raise PermissionDenied(f"You may not {doing}: that needs the permission {permission}.")
-
-
-def _record_actor(instance: models.Model, actor: User, reason: str = "") -> None:
-    """Tell simple-history who made the change and why."""
-    if actor is not None:
-        setattr(instance, "_history_user", actor)  # noqa: B010  (a private hook, not a field)
-    if reason:
-        instance._change_reason = reason[:_CHANGE_REASON_LENGTH]  # type: ignore[attr-defined]
 
 
 def _full_clean(instance: models.Model, *, exclude: Iterable[str] = ()) -> None:

@@ -48,6 +48,7 @@ from django.utils import timezone
 
 from uplift.apps.improvements.choices import PlanState, ProposalState, ReviewDecision
 from uplift.apps.improvements.errors import ImprovementError, lock_for_update
+from uplift.apps.improvements.history import record_actor as _record_actor
 from uplift.apps.improvements.models import (
     PLAN_FIELDS,
     ActionPlan,
@@ -190,14 +191,6 @@ def _clean_proposals(proposals: Iterable[Any], *, already: Iterable[int] = ()) -
             field="proposals",
         )
     return chosen
-
-
-def _record_actor(instance: Any, actor: User, reason: str = "") -> None:
-    """Tell simple-history who made the change, and why (its documented hooks)."""
-    setattr(instance, "_history_user", actor)  # noqa: B010  (a private hook, not a field)
-    if reason:
-        # history's change reason holds 100 characters; the revision keeps the whole text
-        setattr(instance, "_change_reason", reason[:100])  # noqa: B010
 
 
 def _now() -> datetime:

@@ -45,6 +45,7 @@ from django.utils import timezone
 from uplift.apps.appraisals.choices import FindingKind
 from uplift.apps.improvements.choices import PilotDecision, ProposalState, SourceKind
 from uplift.apps.improvements.errors import ImprovementError, lock_for_update
+from uplift.apps.improvements.history import record_actor as _record_actor
 from uplift.apps.improvements.models import ExpectedBenefit, Proposal, ProposalTransition
 from uplift.apps.improvements.permissions import (
     proposal_can_edit,
@@ -109,15 +110,6 @@ _REFERENCED_SOURCES: dict[str, str] = {
 _NULLABLE = frozenset(
     {"estimated_cost", "running_cost", "estimated_effort", "estimated_duration_weeks"}
 )
-_CHANGE_REASON_LENGTH = 100  # simple-history's history_change_reason column
-
-
-def _record_actor(instance: models.Model, actor: User | None, reason: str = "") -> None:
-    """Tell simple-history who made the change (its documented ``_history_user``) and why."""
-    if actor is not None:
-        setattr(instance, "_history_user", actor)  # noqa: B010  (a private hook, not a field)
-    if reason:
-        instance._change_reason = reason[:_CHANGE_REASON_LENGTH]  # type: ignore[attr-defined]
 
 
 def _full_clean(instance: models.Model, *, exclude: Iterable[str] = ()) -> None:

@@ -31,6 +31,7 @@ from django.utils import timezone
 
 from uplift.apps.improvements.choices import CriterionDirection, ProposalState
 from uplift.apps.improvements.errors import ImprovementError
+from uplift.apps.improvements.history import record_actor as _record_actor
 from uplift.apps.improvements.models import Criterion, Proposal, Score
 from uplift.domain.decision_analysis import (
     Candidate,
@@ -97,12 +98,6 @@ CRITERION_FIELDS = ("slug", "name", "description", "direction", "weight", "posit
 def _require(actor: User | None, permission: str, doing: str) -> None:
     if actor is not None and not (actor.is_authenticated and actor.has_perm(permission)):
         raise PermissionDenied(f"You may not {doing}: that needs the permission {permission}.")
-
-
-def _record_actor(instance: models.Model, actor: User | None) -> None:
-    """Tell simple-history who made the change (its documented ``_history_user``)."""
-    if actor is not None:
-        setattr(instance, "_history_user", actor)  # noqa: B010  (a private hook, not a field)
 
 
 def _full_clean(instance: models.Model, *, exclude: Iterable[str] = ()) -> None:
