@@ -1,14 +1,18 @@
-"""Units, work activities, people and role assignments."""
+"""Units, work activities, people, role assignments and process assets."""
 
 from __future__ import annotations
+
+import datetime as dt
 
 import factory
 
 from uplift.apps.accounts.roles import Role
-from uplift.apps.organization.choices import Size, WorkActivityKind, WorkActivityType
+from uplift.apps.organization.choices import AssetKind, Size, WorkActivityKind, WorkActivityType
 from uplift.apps.organization.models import (
     OrganizationalUnit,
     Person,
+    ProcessAsset,
+    ProcessAssetVersion,
     RoleAssignment,
     WorkActivity,
 )
@@ -60,3 +64,25 @@ class RoleAssignmentFactory(factory.django.DjangoModelFactory):
 
     person = factory.SubFactory(PersonFactory)
     role = Role.PRACTITIONER
+
+
+class ProcessAssetFactory(factory.django.DjangoModelFactory):
+    """A process description."""
+
+    class Meta:
+        model = ProcessAsset
+
+    slug = factory.Sequence(lambda n: f"asset-{n}")
+    name = factory.Sequence(lambda n: f"Process description {n}")
+    kind = AssetKind.PROCESS_DESCRIPTION
+
+
+class ProcessAssetVersionFactory(factory.django.DjangoModelFactory):
+    """Version 1.<n> of a process description."""
+
+    class Meta:
+        model = ProcessAssetVersion
+
+    asset = factory.SubFactory(ProcessAssetFactory)
+    label = factory.Sequence(lambda n: f"1.{n}")
+    released_on = dt.date(2025, 1, 15)

@@ -7,6 +7,10 @@ from rest_framework.routers import DefaultRouter
 from uplift.api import (
     appraisal_workspace,
     appraisals,
+    deployment_plans,
+    deployment_results,
+    deployment_targets,
+    deployment_waves,
     improvement_actions,
     improvement_plans,
     improvement_proposals,
@@ -77,3 +81,9 @@ improvement_selection.register(router)
 improvement_actions.register(router)
 improvement_plans.register(router)
 improvement_proposals.register(router)
+
+# Deployments: each module registers its own viewsets (the specific prefixes first).
+deployment_waves.register(router)
+deployment_targets.register(router)
+deployment_results.register(router)
+deployment_plans.register(router)

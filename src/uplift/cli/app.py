@@ -6,6 +6,7 @@ import typer
 
 from uplift.cli import appraisal as appraisal_commands
 from uplift.cli import demo as demo_commands
+from uplift.cli import deployments as deployment_commands
 from uplift.cli import improvements as improvement_commands
 from uplift.cli import library as library_commands
 from uplift.cli import measurements as measurement_commands
@@ -27,4 +28,5 @@ app.add_typer(appraisal_commands.app, name="appraisal")
 measurements_stored.register(measurement_commands.app)
 app.add_typer(measurement_commands.app, name="measurements")
 app.add_typer(improvement_commands.app, name="improvements")
+app.add_typer(deployment_commands.app, name="deployments")
 site_commands.register(app)

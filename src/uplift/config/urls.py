@@ -14,6 +14,7 @@ urlpatterns = [
     path("appraisals/", include("uplift.apps.appraisals.urls")),
     path("measurements/", include("uplift.apps.measurements.urls")),
     path("improvements/", include("uplift.apps.improvements.urls")),
+    path("deployments/", include("uplift.apps.deployments.urls")),
     path("api/", include("uplift.api.urls")),
     path("admin/", admin.site.urls),
 ]

@@ -145,6 +145,34 @@ IMPROVEMENTS_MANAGE = (
 )
 
 
+DEPLOYMENTS_MANAGE = frozenset(
+    {
+        f"deployments.{action}_{model}"
+        for model in (
+            "deploymentplan",
+            "adjustment",
+            "barrierstrategy",
+            "mitigatedrisk",
+            "planmeasure",
+            "stakeholder",
+            "signoff",
+            "wave",
+            "gatecriterion",
+            "gateevaluation",
+            "target",
+            "consultingentry",
+            "package",
+            "packagereceipt",
+            "result",
+            "lesson",
+            "resultrevision",
+        )
+        for action in ("add", "change", "delete")
+    }
+    | {"deployments.signoff_deploymentplan", "deployments.change_coordinationsettings"}
+)
+
+
 def test_a_practitioner_may_read_every_context_and_change_nothing():
     codenames = _codenames(roles_ensure()[Role.PRACTITIONER])
 
@@ -159,11 +187,14 @@ def test_a_practitioner_may_read_every_context_and_change_nothing():
                 "appraisals.view_",
                 "measurements.view_",
                 "improvements.view_",
+                "deployments.view_",
             )
         )
         for name in codenames - SUGGEST
     ), codenames
     assert "improvements.review_actionplan" not in codenames
+    assert "deployments.signoff_deploymentplan" not in codenames
+    assert "deployments.override_gate" not in codenames
     assert "library.view_processmodel" in codenames
     assert "organization.view_workactivity" in codenames
     assert "organization.view_historicalworkactivity" in codenames
@@ -185,9 +216,14 @@ def test_the_process_group_may_add_models_and_edit_the_organization():
         "organization.add_roleassignment",
         "organization.change_roleassignment",
         "organization.delete_roleassignment",
+        "organization.add_processasset",
+        "organization.change_processasset",
+        "organization.add_processassetversion",
+        "organization.change_processassetversion",
         *APPRAISALS_EDIT,
         *MEASUREMENTS_EDIT,
         *IMPROVEMENTS_MANAGE,
+        *DEPLOYMENTS_MANAGE,
     }
 
 
@@ -198,12 +234,16 @@ def test_an_appraiser_may_edit_appraisals_only():
     assert "appraisals.view_characterization" in codenames
 
 
-def test_a_project_manager_may_change_work_activities_only():
+def test_a_project_manager_may_change_work_activities_and_their_targets_only():
     codenames = _codenames(roles_ensure()[Role.PROJECT_MANAGER])
 
     assert {name for name in codenames if ".view_" not in name} == {
         "organization.change_workactivity",
         "improvements.review_actionplan",
+        "deployments.change_target",
+        "deployments.add_lesson",
+        "deployments.add_packagereceipt",
+        "deployments.signoff_deploymentplan",
         *SUGGEST,
     }
 
@@ -237,3 +277,22 @@ def test_a_user_joins_and_leaves_role_groups_keeping_other_groups():
 
     assert set(user.groups.values_list("name", flat=True)) == {"Book club", "Practitioner"}
     assert user.has_perm("organization.view_person")
+
+
+def test_only_the_sponsor_and_the_steering_committee_may_override_a_gate():
+    holders = {
+        role
+        for role, group in roles_ensure().items()
+        if "deployments.override_gate" in _codenames(group)
+    }
+
+    assert holders == {Role.ADMINISTRATOR, Role.SPONSOR, Role.STEERING_COMMITTEE}
+
+
+def test_a_project_manager_may_update_targets_and_sign_off_but_not_edit_plans():
+    codenames = _codenames(roles_ensure()[Role.PROJECT_MANAGER])
+
+    assert "deployments.change_target" in codenames
+    assert "deployments.signoff_deploymentplan" in codenames
+    assert "deployments.change_deploymentplan" not in codenames
+    assert "deployments.add_deploymentplan" not in codenames

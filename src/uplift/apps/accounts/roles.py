@@ -46,6 +46,7 @@ _READ: PermissionTable = {
     "measurements": ("view_*",),
     # Anyone in a role may suggest an improvement (issue 5).
     "improvements": ("view_*", "add_proposal", "add_expectedbenefit"),
+    "deployments": ("view_*",),
 }
 
 # The appraisal team's work: plans, characterizations, judgments, ratings (issue 3).
@@ -114,6 +115,51 @@ _IMPROVEMENTS_MANAGE: PermissionTable = {
 }
 _SELECT: PermissionTable = {"improvements": ("select_proposal", "review_actionplan")}
 
+# Deployments (issue 6). Signing off also needs being named a stakeholder of the current
+# revision; a project or service manager's change_target covers only the targets of the
+# work activities they manage (apps/deployments/permissions.py).
+_DEPLOY_MODELS = (
+    "deploymentplan",
+    "adjustment",
+    "barrierstrategy",
+    "mitigatedrisk",
+    "planmeasure",
+    "stakeholder",
+    "signoff",
+    "wave",
+    "gatecriterion",
+    "gateevaluation",
+    "target",
+    "consultingentry",
+    "package",
+    "packagereceipt",
+    "result",
+    "lesson",
+    "resultrevision",
+)
+_DEPLOY_WORK: PermissionTable = {
+    "deployments": (
+        *tuple(
+            f"{action}_{model}"
+            for model in _DEPLOY_MODELS
+            for action in ("add", "change", "delete")
+        ),
+        "signoff_deploymentplan",
+    )
+}
+_DEPLOY_MANAGE: PermissionTable = {
+    "deployments": (*_DEPLOY_WORK["deployments"], "change_coordinationsettings")
+}
+_DEPLOY_AUTHORIZE: PermissionTable = {"deployments": ("signoff_deploymentplan", "override_gate")}
+_DEPLOY_RECEIVE: PermissionTable = {
+    "deployments": (
+        "change_target",
+        "add_lesson",
+        "add_packagereceipt",
+        "signoff_deploymentplan",
+    )
+}
+
 _ORGANIZATION_EDIT = (
     "add_organizationalunit",
     "change_organizationalunit",
@@ -124,6 +170,13 @@ _ORGANIZATION_EDIT = (
     "add_roleassignment",
     "change_roleassignment",
     "delete_roleassignment",
+)
+# Process owners keep their process assets (process descriptions, training material…).
+_ASSET_EDIT = (
+    "add_processasset",
+    "change_processasset",
+    "add_processassetversion",
+    "change_processassetversion",
 )
 
 
@@ -137,24 +190,34 @@ def _with(base: PermissionTable, extra: PermissionTable) -> PermissionTable:
 
 ROLE_PERMISSIONS: Mapping[Role, PermissionTable] = {
     Role.ADMINISTRATOR: {"*": ("*",)},
-    Role.SPONSOR: _with(_READ, _SELECT),
-    Role.STEERING_COMMITTEE: _with(_READ, _SELECT),
+    Role.SPONSOR: _with(_with(_READ, _SELECT), _DEPLOY_AUTHORIZE),
+    Role.STEERING_COMMITTEE: _with(_with(_READ, _SELECT), _DEPLOY_AUTHORIZE),
     Role.PROCESS_GROUP: _with(
         _READ,
         {
             "library": ("add_processmodel", "change_processmodel"),
-            "organization": _ORGANIZATION_EDIT,
+            "organization": _ORGANIZATION_EDIT + _ASSET_EDIT,
             **_APPRAISALS_EDIT,
             "measurements": ("add_*", "change_*"),
             **_IMPROVEMENTS_MANAGE,
+            **_DEPLOY_MANAGE,
         },
     ),
-    Role.PROCESS_ACTION_TEAM: _with(_READ, _PLAN_WORK),
-    Role.PROCESS_OWNER: _with(_with(_READ, _PLAN_WORK), _REVIEW),
-    Role.PROJECT_MANAGER: _with(_with(_READ, {"organization": ("change_workactivity",)}), _REVIEW),
+    Role.PROCESS_ACTION_TEAM: _with(_with(_READ, _PLAN_WORK), _DEPLOY_WORK),
+    Role.PROCESS_OWNER: _with(
+        _with(_with(_with(_READ, _PLAN_WORK), _REVIEW), _DEPLOY_WORK),
+        {"organization": _ASSET_EDIT},
+    ),
+    Role.PROJECT_MANAGER: _with(
+        _with(_with(_READ, {"organization": ("change_workactivity",)}), _REVIEW),
+        _DEPLOY_RECEIVE,
+    ),
     Role.PRACTITIONER: _READ,
     Role.APPRAISER: _with(_READ, _APPRAISALS_EDIT),
-    Role.SERVICE_OWNER: _with(_with(_READ, {"organization": ("change_workactivity",)}), _REVIEW),
+    Role.SERVICE_OWNER: _with(
+        _with(_with(_READ, {"organization": ("change_workactivity",)}), _REVIEW),
+        _DEPLOY_RECEIVE,
+    ),
 }
 
 

@@ -18,6 +18,7 @@ NAVIGATION: list[tuple[str, str, str | None]] = [
     ("Appraisals", "appraisals:appraisal_list", "/appraisals/"),
     ("Measurements", "measurements:measure_list", "/measurements/"),
     ("Improvements", "improvements:proposal_list", "/improvements/"),
+    ("Deployments", "deployments:plan_list", "/deployments/"),
 ]
 
 

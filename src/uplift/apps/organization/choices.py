@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from django.db import models
 
-__all__ = ["LifeCyclePhase", "Size", "WorkActivityKind", "WorkActivityType"]
+__all__ = ["AssetKind", "LifeCyclePhase", "Size", "WorkActivityKind", "WorkActivityType"]
 
 
 class WorkActivityKind(models.TextChoices):
@@ -43,3 +43,15 @@ class LifeCyclePhase(models.TextChoices):
     TRANSITION = "transition", "Transition"
     OPERATION = "operation", "Operation"
     CLOSED = "closed", "Closed"
+
+
+class AssetKind(models.TextChoices):
+    """What a process asset is (OPD's organizational process assets, OT's training)."""
+
+    PROCESS_DESCRIPTION = "process_description", "Process description"
+    PROCEDURE = "procedure", "Procedure"
+    TEMPLATE = "template", "Template"
+    CHECKLIST = "checklist", "Checklist"
+    TRAINING_MATERIAL = "training_material", "Training material"
+    COMMUNICATION_PACKAGE = "communication_package", "Communication package"
+    OTHER = "other", "Other"

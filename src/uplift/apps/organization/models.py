@@ -2,6 +2,8 @@
 
 Tree: OrganizationalUnit (→ parent unit) → WorkActivity, Person
       Person → RoleAssignment (scoped to a unit, a work activity, or the organization)
+      ProcessAsset (process descriptions, templates, training material, communication
+      packages) → ProcessAssetVersion (one released version each)
 
 Every table keeps its history (django-simple-history): who changed what, when.
 Rows are written by ``services``; the models hold fields and constraints only.
@@ -16,13 +18,21 @@ from simple_history.models import HistoricalRecords
 
 from uplift.apps.accounts.roles import Role
 from uplift.apps.organization.choices import (
+    AssetKind,
     LifeCyclePhase,
     Size,
     WorkActivityKind,
     WorkActivityType,
 )
 
-__all__ = ["OrganizationalUnit", "Person", "RoleAssignment", "WorkActivity"]
+__all__ = [
+    "OrganizationalUnit",
+    "Person",
+    "ProcessAsset",
+    "ProcessAssetVersion",
+    "RoleAssignment",
+    "WorkActivity",
+]
 
 
 class OrganizationalUnit(models.Model):
@@ -184,3 +194,59 @@ class RoleAssignment(models.Model):
     def scope(self) -> OrganizationalUnit | WorkActivity | None:
         """The unit or work activity the role is held for; None means the organization."""
         return self.unit or self.work_activity
+
+
+class ProcessAsset(models.Model):
+    """An organizational process asset: a process description, procedure, template,
+    checklist, training material or communication package, kept in versions.
+
+    Deployments link a target's updated defined process, and the training and
+    communication packages they hand out, to a ``ProcessAssetVersion``.
+    """
+
+    slug = models.SlugField(max_length=100, unique=True)
+    name = models.CharField(max_length=200)
+    kind = models.CharField(max_length=32, choices=AssetKind.choices)
+    description = models.TextField(blank=True)
+    owner = models.ForeignKey(
+        Person,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="process_assets",
+        help_text="The process owner who keeps the asset.",
+    )
+    history = HistoricalRecords()
+
+    class Meta:
+        ordering = ["name"]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class ProcessAssetVersion(models.Model):
+    """One released version of a process asset: label, date, what changed, where it is.
+
+    Invariant: a label is used once per asset.
+    """
+
+    asset = models.ForeignKey(ProcessAsset, on_delete=models.CASCADE, related_name="versions")
+    label = models.CharField(max_length=32, help_text='e.g. "2.1".')
+    released_on = models.DateField()
+    change_note = models.TextField(blank=True, help_text="What changed in this version, and why.")
+    location = models.CharField(
+        max_length=500, blank=True, help_text="Where the released document lives (a path or URL)."
+    )
+    history = HistoricalRecords()
+
+    class Meta:
+        ordering = ["asset", "-released_on", "-pk"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["asset", "label"], name="organization_asset_version_unique"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.asset} {self.label}"

@@ -38,6 +38,7 @@ INSTALLED_APPS = [
     "uplift.apps.appraisals",
     "uplift.apps.measurements",
     "uplift.apps.improvements",
+    "uplift.apps.deployments",
 ]
 
 MIDDLEWARE = [

@@ -1,0 +1,1 @@
+"""Target work activities chosen by rule (placeholder until written)."""

@@ -1,0 +1,7 @@
+"""Deployment pages: targets (placeholder until written)."""
+
+from __future__ import annotations
+
+from django.urls import URLPattern
+
+urlpatterns: list[URLPattern] = []
