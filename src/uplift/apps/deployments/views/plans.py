@@ -1,7 +1,825 @@
-"""Deployment pages: plans (placeholder until written)."""
+"""Pages of deployment plans: list, create, read, edit, sign-off, revisions, history,
+cancel, and the plan's content rows (stakeholders, measures, barriers, adjustments,
+mitigated risks).
+
+Access, in this order: anonymous visitors are sent to sign in; reading needs
+``deployments.view_deploymentplan`` (else 403); a plan that does not exist is a 404;
+then the page's own check (403): creating needs ``plan_can_create``, every write
+``plan_can_edit``, and the sign-off decision page is for the stakeholder the sign-off
+was asked of (``plan_can_signoff``; the service checks again). Writes are POST only
+and redirect after success. A rule the service refuses (``DeploymentError``) shows as
+a form error with status 400; an edit started from an older version
+(``ConflictError``) shows "changed by … at …; nothing was saved" above the form, the
+input kept, with status 409.
+"""
 
 from __future__ import annotations
 
-from django.urls import URLPattern
+import io
+from collections.abc import Callable, Sequence
+from typing import Any, ClassVar
 
-urlpatterns: list[URLPattern] = []
+from django import forms
+from django.contrib import messages
+from django.contrib.auth.mixins import AccessMixin
+from django.core.exceptions import PermissionDenied
+from django.db.models import QuerySet
+from django.http import Http404, HttpRequest, HttpResponse, HttpResponseBase, QueryDict
+from django.shortcuts import redirect, render
+from django.urls import URLPattern, path
+from django.views import View
+from openpyxl import Workbook
+from openpyxl.styles import Font
+from openpyxl.utils import get_column_letter
+
+from uplift.apps.common.exports import resolve_attribute
+from uplift.apps.common.views import InvalidListQuery, ListQuery, ObjectListView
+from uplift.apps.deployments import permissions, selectors
+from uplift.apps.deployments.choices import PlanState
+from uplift.apps.deployments.errors import ConflictError, DeploymentError
+from uplift.apps.deployments.filtersets import PlanFilterSet
+from uplift.apps.deployments.forms.plans import (
+    AdjustmentForm,
+    BarrierForm,
+    BarrierStrategyForm,
+    MeasureForm,
+    PlanCancelForm,
+    PlanForm,
+    RiskForm,
+    SignoffDecisionForm,
+    SignoffRequestForm,
+    StakeholderForm,
+    add_service_error,
+)
+from uplift.apps.deployments.models import (
+    Adjustment,
+    BarrierStrategy,
+    DeploymentPlan,
+    MitigatedRisk,
+    PlanMeasure,
+    SignOff,
+    Stakeholder,
+)
+from uplift.apps.deployments.services import plans as services
+from uplift.apps.improvements.views.plan_exports import XLSX_CONTENT_TYPE, download, safe_cell
+
+__all__ = [
+    "PlanCancelView",
+    "PlanCreateView",
+    "PlanDetailView",
+    "PlanHistoryView",
+    "PlanListView",
+    "PlanRevisionsView",
+    "PlanSignoffDecideView",
+    "PlanSignoffRequestView",
+    "PlanUpdateView",
+    "urlpatterns",
+]
+
+Check = Callable[[Any, DeploymentPlan], bool]
+
+VIEW_PERMISSION = "deployments.view_deploymentplan"
+_CLOSED = (PlanState.COMPLETE, PlanState.CANCELLED)
+
+
+def _plan_or_404(pk: int) -> DeploymentPlan:
+    try:
+        return selectors.plan_get(pk=pk)
+    except DeploymentPlan.DoesNotExist:
+        raise Http404("No such deployment plan.") from None
+
+
+def can_change(user: Any, plan: DeploymentPlan) -> bool:
+    """May edit the plan, and the plan is still open (neither complete nor cancelled)."""
+    return plan.state not in _CLOSED and permissions.plan_can_edit(user, plan)
+
+
+class PlanView(AccessMixin, View):
+    """Sign-in, the view permission, the plan of the URL (404), then the page's check.
+
+    ``read_check`` guards GET, ``write_check`` POST (None: reading it is enough).
+    """
+
+    read_check: ClassVar[Check | None] = None
+    write_check: ClassVar[Check | None] = None
+    plan: DeploymentPlan
+
+    def dispatch(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponseBase:
+        if not request.user.is_authenticated:
+            return self.handle_no_permission()
+        if not request.user.has_perm(VIEW_PERMISSION):
+            raise PermissionDenied("You may not see deployment plans.")
+        self.plan = _plan_or_404(kwargs["pk"])
+        check = type(self).write_check if request.method == "POST" else type(self).read_check
+        if check is not None and not check(request.user, self.plan):
+            raise PermissionDenied("You may not change this deployment plan.")
+        return super().dispatch(request, *args, **kwargs)
+
+    def render(self, template: str, context: dict[str, Any], status: int = 200) -> HttpResponse:
+        context = {
+            "plan": self.plan,
+            "can_edit": can_change(self.request.user, self.plan),
+            **context,
+        }
+        return render(self.request, template, context, status=status)
+
+
+# -- the list --------------------------------------------------------------------------
+
+
+def plan_list_workbook(plans: Any, *, columns: Sequence[tuple[str, str]]) -> bytes:
+    """The plans as one sheet, a row a plan; header kept in view, every column filters;
+    formula-like texts neutralised (``safe_cell``)."""
+    workbook = Workbook()
+    workbook.remove(workbook.worksheets[0])  # the blank default sheet
+    sheet = workbook.create_sheet("Deployment plans")
+    workbook.properties.title = "Deployment plans"
+    workbook.properties.creator = "Uplift"
+    sheet.append([header for header, _ in columns])
+    for cell in sheet[1]:
+        cell.font = Font(bold=True)
+    rows = 1
+    for plan in plans:
+        sheet.append([safe_cell(resolve_attribute(plan, attribute)) for _, attribute in columns])
+        rows += 1
+    sheet.freeze_panes = "A2"
+    sheet.auto_filter.ref = f"A1:{get_column_letter(len(columns))}{max(rows, 2)}"
+    for index, (header, _) in enumerate(columns, start=1):
+        width = 48 if header == "Title" else max(12, len(header) + 4)
+        sheet.column_dimensions[get_column_letter(index)].width = width
+    buffer = io.BytesIO()
+    workbook.save(buffer)
+    return buffer.getvalue()
+
+
+class PlanListView(ObjectListView):
+    """Deployment plans (filtered, sorted, paged) with their counts; CSV and XLSX."""
+
+    model = DeploymentPlan
+    template_name = "deployments/plan_list.html"
+    table_template_name = "partials/deployments/plan_table.html"
+    filterset_class = PlanFilterSet
+    paginate_by = 25
+    sort_fields: ClassVar[dict[str, str | tuple[str, ...]]] = {
+        "updated": "updated_at",
+        "title": "title",
+        "state": ("state", "title"),
+        "start": ("planned_start", "title"),
+        "targets": ("target_count", "title"),
+        "confirmed": ("confirmed_count", "title"),
+    }
+    default_sort = "-updated"
+    export_columns: ClassVar[list[tuple[str, str]]] = [
+        ("Reference", "reference"),
+        ("Title", "title"),
+        ("State", "get_state_display"),
+        ("Revision", "revision"),
+        ("Owner", "owner.username"),
+        ("Planned start", "planned_start"),
+        ("Planned end", "planned_end"),
+        ("Targets", "target_count"),
+        ("Deployed", "deployed_count"),
+        ("Confirmed", "confirmed_count"),
+        ("Waves", "wave_count"),
+        ("Payback objective (months)", "payback_target_months"),
+        ("Updated at", "updated_at"),
+    ]
+    title = "Deployment plans"
+    empty_message = "No deployment plans yet."
+
+    def get_base_queryset(self) -> QuerySet[DeploymentPlan]:
+        return selectors.plan_list(user=self.request.user)
+
+    def export_name(self) -> str:
+        return "deployment-plans"
+
+    def parse_query(self, params: QueryDict) -> ListQuery:
+        """The generic parameters, and ``export=xlsx`` besides ``export=csv``."""
+        if params.get("export") == "xlsx" and len(params.getlist("export")) == 1:
+            params = params.copy()
+            params.pop("export")
+            query = super().parse_query(params)
+            return ListQuery(sort=query.sort, per_page=query.per_page, export="xlsx")
+        try:
+            return super().parse_query(params)
+        except InvalidListQuery as error:
+            message = str(error).replace("use export=csv.", "use export=csv or export=xlsx.")
+            raise InvalidListQuery(message) from None
+
+    def get(  # type: ignore[override]
+        self, request: HttpRequest, *args: Any, **kwargs: Any
+    ) -> HttpResponseBase:
+        """``?export=xlsx``: every filtered plan as a workbook; else the generic list."""
+        if request.GET.get("export") != "xlsx":
+            return super().get(request, *args, **kwargs)
+        try:
+            self.list_query = self.parse_query(request.GET)
+            self.filterset = self.build_filterset()
+        except InvalidListQuery:
+            return super().get(request, *args, **kwargs)  # renders the 400
+        content = plan_list_workbook(self.get_queryset(), columns=self.export_columns)
+        return download(content, XLSX_CONTENT_TYPE, f"{self.export_name()}.xlsx")
+
+    def get_context_data(self, **kwargs: Any) -> dict[str, Any]:
+        context = super().get_context_data(**kwargs)
+        params = self.request.GET.copy()
+        params.pop("page", None)
+        params["export"] = "xlsx"
+        context["xlsx_url"] = f"?{params.urlencode()}"
+        context["can_add"] = permissions.plan_can_create(self.request.user)
+        context["query"] = self.request.GET.get("q", "")
+        context["waiting"] = list(selectors.plan_signoffs_waiting(self.request.user))
+        return context
+
+
+# -- reading -----------------------------------------------------------------------------
+
+
+class PlanDetailView(PlanView):
+    """The plan: summary, content, stakeholders and sign-off, targets by status with the
+    rule's drift, waves with their gates, what is missing for confirmation, results and
+    the links to the plan's other pages. A fixed number of queries."""
+
+    def get(self, request: HttpRequest, pk: int) -> HttpResponse:
+        user = request.user
+        signoff = services.plan_signoff_status(self.plan)
+        mine = signoff.for_user(user)
+        may_decide = (
+            mine is not None
+            and mine.pending
+            and self.plan.state not in _CLOSED
+            and user.has_perm(services.SIGNOFF_PERMISSION)
+        )
+        context = {
+            "overview": selectors.plan_overview(self.plan),
+            "signoff": signoff,
+            "my_signoff": mine if may_decide else None,
+        }
+        return self.render("deployments/plan_detail.html", context)
+
+
+class PlanHistoryView(PlanView):
+    """Who changed what and when: the plan, its content rows, sign-offs and revisions."""
+
+    def get(self, request: HttpRequest, pk: int) -> HttpResponse:
+        entries = selectors.plan_history(self.plan)
+        return self.render("deployments/plan_history.html", {"entries": entries})
+
+
+def _revision_number(raw: str | None, name: str) -> int:
+    if raw is None or not raw.strip().isdigit() or int(raw) < 1:
+        raise DeploymentError(f"The {name} revision is a whole number of 1 or more.", field=name)
+    return int(raw)
+
+
+class PlanRevisionsView(PlanView):
+    """Every revision (who, when, why, the sign-offs of it) and ``?older=&newer=``: two
+    revisions section by section, the changed sections highlighted."""
+
+    def get(self, request: HttpRequest, pk: int) -> HttpResponse:
+        revisions = list(selectors.plan_revision_list(self.plan))
+        signoffs: dict[int, list[SignOff]] = {}
+        for row in selectors.plan_signoff_list(self.plan):
+            signoffs.setdefault(row.revision, []).append(row)
+        rows = [(revision, signoffs.get(revision.number, [])) for revision in revisions]
+        context: dict[str, Any] = {"rows": rows, "numbers": [r.number for r in revisions]}
+        status = 200
+        wants = "older" in request.GET or "newer" in request.GET
+        older = max(self.plan.revision - 1, 1)
+        newer = self.plan.revision
+        if wants:
+            try:
+                older = _revision_number(request.GET.get("older"), "older")
+                newer = _revision_number(request.GET.get("newer"), "newer")
+                changes = services.plan_revisions_compare(plan=self.plan, older=older, newer=newer)
+            except DeploymentError as error:
+                context["compare_error"] = error.message
+                status = 400
+            else:
+                context["changes"] = changes
+                context["changed_count"] = sum(1 for change in changes if change.changed)
+        context.update({"older": older, "newer": newer, "compared": wants})
+        return self.render("deployments/plan_revisions.html", context, status=status)
+
+
+# -- create and edit ---------------------------------------------------------------------
+
+
+class PlanCreateView(AccessMixin, View):
+    """Write a new plan (``?proposal=<id>`` preselects a selected proposal)."""
+
+    template_name = "deployments/plan_form.html"
+
+    def dispatch(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponseBase:
+        if not request.user.is_authenticated:
+            return self.handle_no_permission()
+        if not permissions.plan_can_create(request.user):
+            raise PermissionDenied("You may not plan deployments.")
+        return super().dispatch(request, *args, **kwargs)
+
+    def get(self, request: HttpRequest) -> HttpResponse:
+        initial: dict[str, Any] = {"owner": request.user.pk}
+        form = PlanForm(initial=initial)
+        raw = request.GET.get("proposal", "")
+        if raw.isdigit():
+            field = form.fields["proposals"]
+            proposal = field.queryset.filter(pk=int(raw)).first()  # type: ignore[attr-defined]
+            if proposal is not None:
+                form.initial["proposals"] = [proposal.pk]
+                form.initial["title"] = f"Deploy {proposal.title}"[:200]
+        return render(request, self.template_name, {"form": form})
+
+    def post(self, request: HttpRequest) -> HttpResponse:
+        form = PlanForm(request.POST)
+        if form.is_valid():
+            try:
+                plan = services.plan_create(actor=request.user, **form.values())
+            except DeploymentError as error:
+                add_service_error(form, error)
+            else:
+                messages.success(
+                    request,
+                    f"{plan.reference} “{plan.title}” is written (draft). Barriers and measures "
+                    "were taken from the proposals: give each barrier a strategy.",
+                )
+                return redirect("deployments:plan_detail", plan.pk)
+        return render(request, self.template_name, {"form": form}, status=400)
+
+
+class PlanUpdateView(PlanView):
+    """Change the plan. Once sent for sign-off, a change makes a new revision that the
+    same stakeholders are asked to agree to again."""
+
+    read_check = can_change
+    write_check = can_change
+    template_name = "deployments/plan_form.html"
+
+    def show(self, form: PlanForm, status: int = 200) -> HttpResponse:
+        context = {
+            "form": form,
+            "editing": True,
+            "signoff": services.plan_signoff_status(self.plan),
+        }
+        return self.render(self.template_name, context, status=status)
+
+    def get(self, request: HttpRequest, pk: int) -> HttpResponse:
+        return self.show(PlanForm(initial=PlanForm.initial_for(self.plan), plan=self.plan))
+
+    def post(self, request: HttpRequest, pk: int) -> HttpResponse:
+        form = PlanForm(request.POST, plan=self.plan)
+        if not form.is_valid():
+            return self.show(form, status=400)
+        revision, version = self.plan.revision, self.plan.version
+        try:
+            plan = services.plan_update(
+                plan=self.plan,
+                actor=request.user,
+                expected_version=form.cleaned_data["version"],
+                reason=form.cleaned_data["reason"],
+                **form.values(),
+            )
+        except ConflictError as error:
+            form.add_error(None, error.message)
+            return self.show(form, status=409)
+        except DeploymentError as error:
+            add_service_error(form, error)
+            return self.show(form, status=400)
+        _revision_message(request, plan, revision, version)
+        return redirect("deployments:plan_detail", plan.pk)
+
+
+def _revision_message(
+    request: HttpRequest, plan: DeploymentPlan, revision: int, version: int
+) -> None:
+    """Tell what a save did: a new revision (and who is asked again), nothing, or saved."""
+    if plan.revision > revision:
+        status = services.plan_signoff_status(plan)
+        if status.rows:
+            names = services.person_names(row.user for row in status.rows)
+            messages.warning(
+                request,
+                f"A new revision {plan.revision} was made; agreement has been asked again "
+                f"from {names}.",
+            )
+        else:
+            messages.warning(
+                request, f"A new revision {plan.revision} was made; ask for sign-off again."
+            )
+    elif plan.version == version:
+        messages.info(request, "Nothing changed; nothing was saved.")
+    else:
+        messages.success(request, f"Revision {plan.revision} is saved.")
+
+
+class PlanCancelView(PlanView):
+    """Cancel the plan, with a reason."""
+
+    read_check = can_change
+    write_check = can_change
+
+    def show(self, form: PlanCancelForm, status: int = 200) -> HttpResponse:
+        return self.render("deployments/plan_cancel.html", {"form": form}, status=status)
+
+    def get(self, request: HttpRequest, pk: int) -> HttpResponse:
+        return self.show(PlanCancelForm())
+
+    def post(self, request: HttpRequest, pk: int) -> HttpResponse:
+        form = PlanCancelForm(request.POST)
+        if not form.is_valid():
+            return self.show(form, status=400)
+        try:
+            services.plan_cancel(
+                plan=self.plan, actor=request.user, reason=form.cleaned_data["reason"]
+            )
+        except DeploymentError as error:
+            add_service_error(form, error)
+            return self.show(form, status=400)
+        messages.success(request, f"{self.plan.reference} is cancelled.")
+        return redirect("deployments:plan_detail", self.plan.pk)
+
+
+# -- sign-off ------------------------------------------------------------------------------
+
+
+class PlanSignoffRequestView(PlanView):
+    """Ask the plan's stakeholders (those who may sign off and were not asked yet) to
+    agree to the current revision."""
+
+    read_check = can_change
+    write_check = can_change
+    template_name = "deployments/plan_signoff_request.html"
+
+    def form(self, data: Any = None) -> SignoffRequestForm:
+        self.signoff = services.plan_signoff_status(self.plan)
+        asked = {row.user.pk for row in self.signoff.rows}
+        candidates = [
+            row for row in services.signoff_candidates(self.plan) if row.user_id not in asked
+        ]
+        return SignoffRequestForm(data, candidates=candidates)
+
+    def show(self, form: SignoffRequestForm, status: int = 200) -> HttpResponse:
+        stakeholders = list(Stakeholder.objects.filter(plan=self.plan).select_related("user"))
+        context = {"form": form, "signoff": self.signoff, "stakeholders": stakeholders}
+        return self.render(self.template_name, context, status)
+
+    def get(self, request: HttpRequest, pk: int) -> HttpResponse:
+        return self.show(self.form())
+
+    def post(self, request: HttpRequest, pk: int) -> HttpResponse:
+        form = self.form(request.POST)
+        if not form.is_valid():
+            return self.show(form, status=400)
+        try:
+            created = services.plan_signoff_request(
+                plan=self.plan, actor=request.user, stakeholders=form.users()
+            )
+        except DeploymentError as error:
+            add_service_error(form, error)
+            self.signoff = services.plan_signoff_status(self.plan)
+            return self.show(form, status=400)
+        names = services.person_names(row.stakeholder for row in created)
+        messages.success(
+            request, f"Agreement to revision {self.plan.revision} was asked of {names}."
+        )
+        return redirect("deployments:plan_detail", self.plan.pk)
+
+
+class PlanSignoffDecideView(PlanView):
+    """The stakeholder asked agrees to the revision, or objects with a comment."""
+
+    template_name = "deployments/plan_signoff_decide.html"
+
+    def signoff_or_403(self, signoff_pk: int) -> SignOff:
+        signoff = (
+            SignOff.objects.select_related("stakeholder", "plan")
+            .filter(pk=signoff_pk, plan=self.plan)
+            .first()
+        )
+        if signoff is None:
+            raise Http404("No such sign-off of this plan.")
+        if self.plan.state in _CLOSED or not permissions.plan_can_signoff(
+            self.request.user, signoff
+        ):
+            raise PermissionDenied("Only the stakeholder this sign-off was asked of may decide.")
+        return signoff
+
+    def show(self, signoff: SignOff, form: SignoffDecisionForm, status: int = 200) -> Any:
+        context = {
+            "signoff_row": signoff,
+            "form": form,
+            "overview": selectors.plan_overview(self.plan),
+            "signoff": services.plan_signoff_status(self.plan),
+            "changed": services.plan_revision_changes(self.plan),
+        }
+        return self.render(self.template_name, context, status=status)
+
+    def get(self, request: HttpRequest, pk: int, signoff_pk: int) -> HttpResponse:
+        signoff = self.signoff_or_403(signoff_pk)
+        initial = {"decision": request.GET.get("decision", "")}
+        return self.show(signoff, SignoffDecisionForm(initial=initial))
+
+    def post(self, request: HttpRequest, pk: int, signoff_pk: int) -> HttpResponse:
+        signoff = self.signoff_or_403(signoff_pk)
+        form = SignoffDecisionForm(request.POST)
+        if not form.is_valid():
+            return self.show(signoff, form, status=400)
+        decision = form.cleaned_data["decision"]
+        try:
+            services.plan_signoff_decide(
+                signoff=signoff,
+                actor=request.user,
+                decision=decision,
+                comment=form.cleaned_data["comment"],
+            )
+        except DeploymentError as error:
+            add_service_error(form, error)
+            return self.show(signoff, form, status=400)
+        self.plan.refresh_from_db()
+        if decision == "agreed":
+            text = f"You agreed to revision {signoff.revision}."
+        else:
+            text = f"You objected to revision {signoff.revision}."
+        if self.plan.state == PlanState.AGREED:
+            text += " Every required stakeholder has agreed: the plan is agreed."
+        messages.success(request, text)
+        return redirect("deployments:plan_detail", self.plan.pk)
+
+
+# -- content rows --------------------------------------------------------------------------
+
+
+class PlanRowsView(PlanView):
+    """A list of one kind of content row with an add form and a remove button per row
+    (and, where ``update_form_class`` is set, an edit form per row). Every change goes
+    through the row's service, which makes a new revision once the plan was sent for
+    sign-off."""
+
+    template_name = "deployments/plan_rows.html"
+    write_check = can_change
+    kind: ClassVar[str] = ""
+    heading: ClassVar[str] = ""
+    intro: ClassVar[str] = ""
+    model: ClassVar[Any] = None
+    form_class: ClassVar[type[forms.Form]]
+    update_form_class: ClassVar[type[forms.Form] | None] = None
+
+    def rows(self) -> list[Any]:
+        return list(self.model.objects.filter(plan=self.plan))
+
+    def make_form(self, data: Any = None) -> forms.Form:
+        return self.form_class(data)
+
+    def add(self, form: forms.Form) -> str:
+        raise NotImplementedError
+
+    def remove(self, row: Any) -> str:
+        raise NotImplementedError
+
+    def update(self, row: Any, form: forms.Form) -> str:
+        raise NotImplementedError
+
+    def show(
+        self,
+        form: forms.Form | None = None,
+        *,
+        status: int = 200,
+        errors: Sequence[str] = (),
+        editing: tuple[int, forms.Form] | None = None,
+    ) -> HttpResponse:
+        rows = self.rows()
+        can_edit = can_change(self.request.user, self.plan)
+        edit_forms: dict[int, forms.Form] = {}
+        if can_edit and self.update_form_class is not None:
+            for row in rows:
+                if editing is not None and editing[0] == row.pk:
+                    edit_forms[row.pk] = editing[1]
+                else:
+                    initial = {
+                        name: getattr(row, name) for name in self.update_form_class.base_fields
+                    }
+                    edit_forms[row.pk] = self.update_form_class(
+                        initial=initial, prefix=f"row{row.pk}"
+                    )
+        context = {
+            "kind": self.kind,
+            "heading": self.heading,
+            "intro": self.intro,
+            "rows": [(row, edit_forms.get(row.pk)) for row in rows],
+            "form": (form or self.make_form()) if can_edit else None,
+            "row_errors": list(errors),
+            "signoff": services.plan_signoff_status(self.plan),
+        }
+        return self.render(self.template_name, context, status=status)
+
+    def get(self, request: HttpRequest, pk: int) -> HttpResponse:
+        return self.show()
+
+    def _row(self, raw: str | None) -> Any:
+        if raw is None or not raw.isdigit():
+            raise Http404("No such row.")
+        row = self.model.objects.filter(plan=self.plan, pk=int(raw)).first()
+        if row is None:
+            raise Http404("No such row of this plan.")
+        return row
+
+    def post(self, request: HttpRequest, pk: int) -> HttpResponse:
+        action = request.POST.get("action", "add")
+        revision, version = self.plan.revision, self.plan.version
+        if action == "remove":
+            row = self._row(request.POST.get("row"))
+            try:
+                text = self.remove(row)
+            except DeploymentError as error:
+                return self.show(status=400, errors=[error.message])
+        elif action == "update" and self.update_form_class is not None:
+            row = self._row(request.POST.get("row"))
+            form = self.update_form_class(request.POST, prefix=f"row{row.pk}")
+            if not form.is_valid():
+                return self.show(status=400, editing=(row.pk, form))
+            try:
+                text = self.update(row, form)
+            except DeploymentError as error:
+                add_service_error(form, error)
+                return self.show(status=400, editing=(row.pk, form))
+        elif action == "add":
+            form = self.make_form(request.POST)
+            if not form.is_valid():
+                return self.show(form, status=400)
+            try:
+                text = self.add(form)
+            except DeploymentError as error:
+                add_service_error(form, error)
+                return self.show(form, status=400)
+        else:
+            return self.show(status=400, errors=[f"Unknown action {action!r}."])
+        self.plan.refresh_from_db()
+        if self.plan.revision > revision:
+            _revision_message(request, self.plan, revision, version)
+        messages.success(request, text)
+        return redirect(f"deployments:plan_{self.kind}", self.plan.pk)
+
+
+class PlanStakeholdersView(PlanRowsView):
+    kind = "stakeholders"
+    heading = "Stakeholders"
+    intro = (
+        "The relevant stakeholders whose agreement the plan needs (seed 000, subpractice 6): "
+        "the improvement sponsor, target work groups, support organizations. Required "
+        "stakeholders are asked to agree to each revision."
+    )
+    model = Stakeholder
+
+    def rows(self) -> list[Any]:
+        return list(Stakeholder.objects.filter(plan=self.plan).select_related("user"))
+
+    def make_form(self, data: Any = None) -> forms.Form:
+        return StakeholderForm(data, plan=self.plan)
+
+    def add(self, form: forms.Form) -> str:
+        data = form.cleaned_data
+        row = services.stakeholder_add(
+            plan=self.plan,
+            actor=self.request.user,
+            user=data["user"],
+            kind=data["kind"],
+            required=data["required"],
+            note=data["note"],
+        )
+        return f"{services.person_name(row.user)} is a stakeholder of the plan."
+
+    def remove(self, row: Any) -> str:
+        name = services.person_name(row.user)
+        services.stakeholder_remove(stakeholder=row, actor=self.request.user)
+        return f"{name} is no longer a stakeholder of the plan."
+
+
+class PlanMeasuresView(PlanRowsView):
+    kind = "measures"
+    heading = "Measures and objectives"
+    intro = (
+        "The measures that judge the improvement's value against the organization's quality "
+        "and process performance objectives (seed 000, subpractice 4): the baseline now, "
+        "the target and by when."
+    )
+    model = PlanMeasure
+
+    def rows(self) -> list[Any]:
+        return list(
+            PlanMeasure.objects.filter(plan=self.plan).select_related("measure", "objective")
+        )
+
+    def make_form(self, data: Any = None) -> forms.Form:
+        return MeasureForm(data, plan=self.plan)
+
+    def add(self, form: forms.Form) -> str:
+        data = form.cleaned_data
+        row = services.measure_add(
+            plan=self.plan,
+            actor=self.request.user,
+            measure=data["measure"],
+            objective=data["objective"],
+            target_value=data["target_value"],
+            due=data["due"],
+            value_per_unit=data["value_per_unit"],
+        )
+        baseline = (
+            "no baseline (too few values)"
+            if row.baseline_value is None
+            else (f"baseline {row.baseline_value:.4g}")
+        )
+        return f"{row.measure.name} is a measure of the plan, {baseline}."
+
+    def remove(self, row: Any) -> str:
+        name = row.measure.name
+        services.measure_remove(plan_measure=row, actor=self.request.user)
+        return f"{name} is no longer a measure of the plan."
+
+
+class PlanBarriersView(PlanRowsView):
+    kind = "barriers"
+    heading = "Barriers and strategies"
+    intro = (
+        "The barriers to deployment named in the proposals, and the strategy that addresses "
+        "each (seed 000, subpractice 2)."
+    )
+    model = BarrierStrategy
+    form_class = BarrierForm
+    update_form_class = BarrierStrategyForm
+
+    def add(self, form: forms.Form) -> str:
+        services.barrier_add(plan=self.plan, actor=self.request.user, **form.cleaned_data)
+        return "The barrier is added."
+
+    def update(self, row: Any, form: forms.Form) -> str:
+        data = form.cleaned_data
+        services.barrier_update(
+            barrier=row, actor=self.request.user, text=data["barrier"], strategy=data["strategy"]
+        )
+        return "The barrier is saved."
+
+    def remove(self, row: Any) -> str:
+        services.barrier_remove(barrier=row, actor=self.request.user)
+        return "The barrier is removed."
+
+
+class PlanAdjustmentsView(PlanRowsView):
+    kind = "adjustments"
+    heading = "Adjustments per target segment"
+    intro = (
+        "How the improvement is adjusted for each segment of the targets (seed 000, "
+        "subpractice 1), e.g. a lighter checklist for COTS integration projects."
+    )
+    model = Adjustment
+    form_class = AdjustmentForm
+
+    def add(self, form: forms.Form) -> str:
+        row = services.adjustment_add(plan=self.plan, actor=self.request.user, **form.cleaned_data)
+        return f"The adjustment for {row.segment_label} is added."
+
+    def remove(self, row: Any) -> str:
+        label = row.segment_label
+        services.adjustment_remove(adjustment=row, actor=self.request.user)
+        return f"The adjustment for {label} is removed."
+
+
+class PlanRisksView(PlanRowsView):
+    kind = "risks"
+    heading = "Risks mitigated"
+    intro = (
+        "The work and organizational risks the improvement mitigates (seed 000, subpractice "
+        "4); whether each was mitigated is judged with the results."
+    )
+    model = MitigatedRisk
+    form_class = RiskForm
+
+    def add(self, form: forms.Form) -> str:
+        services.risk_add(plan=self.plan, actor=self.request.user, **form.cleaned_data)
+        return "The risk is added."
+
+    def remove(self, row: Any) -> str:
+        services.risk_remove(risk=row, actor=self.request.user)
+        return "The risk is removed."
+
+
+urlpatterns: list[URLPattern] = [
+    path("", PlanListView.as_view(), name="plan_list"),
+    path("new/", PlanCreateView.as_view(), name="plan_create"),
+    path("<int:pk>/", PlanDetailView.as_view(), name="plan_detail"),
+    path("<int:pk>/edit/", PlanUpdateView.as_view(), name="plan_update"),
+    path("<int:pk>/history/", PlanHistoryView.as_view(), name="plan_history"),
+    path("<int:pk>/revisions/", PlanRevisionsView.as_view(), name="plan_revisions"),
+    path(
+        "<int:pk>/signoff/request/", PlanSignoffRequestView.as_view(), name="plan_signoff_request"
+    ),
+    path(
+        "<int:pk>/signoff/<int:signoff_pk>/",
+        PlanSignoffDecideView.as_view(),
+        name="plan_signoff_decide",
+    ),
+    path("<int:pk>/cancel/", PlanCancelView.as_view(), name="plan_cancel"),
+    path("<int:pk>/stakeholders/", PlanStakeholdersView.as_view(), name="plan_stakeholders"),
+    path("<int:pk>/measures/", PlanMeasuresView.as_view(), name="plan_measures"),
+    path("<int:pk>/barriers/", PlanBarriersView.as_view(), name="plan_barriers"),
+    path("<int:pk>/adjustments/", PlanAdjustmentsView.as_view(), name="plan_adjustments"),
+    path("<int:pk>/risks/", PlanRisksView.as_view(), name="plan_risks"),
+]
