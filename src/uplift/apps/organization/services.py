@@ -8,17 +8,19 @@ the history's user when given (the web request's user is recorded by the middlew
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Mapping
 from typing import Any, TypeVar
 
 from django.contrib.auth.models import User
-from django.core.exceptions import ValidationError
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import models, transaction
 from django.utils.text import slugify
 
 from uplift.apps.accounts.roles import Role
 from uplift.apps.accounts.services import user_roles_add, user_roles_remove
 from uplift.apps.organization.choices import (
+    AssetKind,
     LifeCyclePhase,
     Size,
     WorkActivityKind,
@@ -27,6 +29,8 @@ from uplift.apps.organization.choices import (
 from uplift.apps.organization.models import (
     OrganizationalUnit,
     Person,
+    ProcessAsset,
+    ProcessAssetVersion,
     RoleAssignment,
     WorkActivity,
 )
@@ -37,6 +41,8 @@ __all__ = [
     "WORK_ACTIVITY_FIELDS",
     "person_create",
     "person_update",
+    "process_asset_create",
+    "process_asset_version_create",
     "role_assignment_create",
     "role_assignment_delete",
     "unit_create",
@@ -257,3 +263,77 @@ def role_assignment_delete(*, assignment: RoleAssignment, actor: User | None = N
     still_held = RoleAssignment.objects.filter(person=person, role=role).exists()
     if person.user is not None and not still_held:
         user_roles_remove(user=person.user, roles=[role])
+
+
+# -- process assets (issue 6) -------------------------------------------------------------
+
+# Path words of the asset pages that a slug must not shadow (organization/assets/new/).
+_RESERVED_ASSET_SLUGS = frozenset({"new"})
+
+
+def _require(actor: User | None, permission: str, sentence: str) -> None:
+    """Refuse an actor without ``permission``; ``None`` is a trusted loader (demo, import)."""
+    if actor is not None and not actor.has_perm(permission):
+        raise PermissionDenied(sentence)
+
+
+@transaction.atomic
+def process_asset_create(
+    *,
+    actor: User | None,
+    slug: str,
+    name: str,
+    kind: AssetKind | str,
+    owner: Person | None = None,
+    description: str = "",
+) -> ProcessAsset:
+    """Create an organizational process asset (a process description, training
+    material, communication package…); the slug defaults to the slugified name.
+
+    Needs ``organization.add_processasset`` (process group, process owners); ``actor``
+    None is a trusted loader (the demo). Raises ``PermissionDenied`` without it and
+    ``ValidationError`` for a taken or reserved slug, an unknown kind or a missing name.
+    """
+    _require(actor, "organization.add_processasset", "You may not add process assets.")
+    asset = ProcessAsset(
+        slug=(slug or slugify(name)).strip(),
+        name=name.strip(),
+        kind=kind,
+        owner=owner,
+        description=description.strip(),
+    )
+    if asset.slug in _RESERVED_ASSET_SLUGS:
+        raise ValidationError({"slug": f"“{asset.slug}” is reserved; choose another slug."})
+    return _save_new(asset, actor)
+
+
+@transaction.atomic
+def process_asset_version_create(
+    *,
+    asset: ProcessAsset,
+    actor: User | None,
+    label: str,
+    released_on: dt.date,
+    change_note: str = "",
+    location: str = "",
+) -> ProcessAssetVersion:
+    """Release a new version of a process asset: its label ("2.1"), release date, what
+    changed and where the released document lives.
+
+    Needs ``organization.add_processassetversion`` (``actor`` None: a trusted loader).
+    Raises ``PermissionDenied`` without it and ``ValidationError`` when the label is
+    empty or already used for this asset, or the release date is missing.
+    """
+    _require(
+        actor,
+        "organization.add_processassetversion",
+        f"You may not release versions of the process asset “{asset.name}”.",
+    )
+    version = ProcessAssetVersion(
+        asset=asset,
+        label=label.strip(),
+        released_on=released_on,
+        change_note=change_note.strip(),
+        location=location.strip(),
+    )
+    return _save_new(version, actor)

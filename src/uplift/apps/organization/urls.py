@@ -2,7 +2,7 @@
 
 from django.urls import path
 
-from uplift.apps.organization import views
+from uplift.apps.organization import views, views_assets
 
 app_name = "organization"
 
@@ -17,4 +17,13 @@ urlpatterns = [
     ),
     path("people/", views.PersonListView.as_view(), name="person_list"),
     path("people/<slug:slug>/", views.PersonDetailView.as_view(), name="person_detail"),
+    # Process assets (issue 6); "new/" before "<slug>/", and the service reserves "new".
+    path("assets/", views_assets.AssetListView.as_view(), name="asset_list"),
+    path("assets/new/", views_assets.AssetCreateView.as_view(), name="asset_create"),
+    path("assets/<slug:slug>/", views_assets.AssetDetailView.as_view(), name="asset_detail"),
+    path(
+        "assets/<slug:slug>/versions/new/",
+        views_assets.AssetVersionCreateView.as_view(),
+        name="asset_version_create",
+    ),
 ]
