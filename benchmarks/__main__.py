@@ -8,9 +8,21 @@ from __future__ import annotations
 
 import sys
 
-from benchmarks import bench_library_import, bench_matrix, bench_measurements, bench_rating
+from benchmarks import (
+    bench_deployments,
+    bench_library_import,
+    bench_matrix,
+    bench_measurements,
+    bench_rating,
+)
 
-BENCHMARKS = [bench_library_import, bench_rating, bench_matrix, bench_measurements]
+BENCHMARKS = [
+    bench_library_import,
+    bench_rating,
+    bench_matrix,
+    bench_measurements,
+    bench_deployments,
+]
 
 
 def main() -> int:

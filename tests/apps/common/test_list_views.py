@@ -276,3 +276,25 @@ def test_resolve_attribute_follows_dotted_paths_and_calls():
 
     assert resolve_attribute(obj, "model.name") == "Alpha"
     assert resolve_attribute(obj, "empty.name") is None
+
+
+def test_the_dashboard_leads_readers_of_deployments_to_the_organization_dashboard(
+    client, django_user_model
+):
+    reader = django_user_model.objects.create_user("reader")
+    reader.user_permissions.add(Permission.objects.get(codename="view_deploymentplan"))
+    client.force_login(reader)
+
+    response = client.get(reverse("dashboard"))
+
+    assert b"The improvement loop</h2>" in response.content
+    assert f'href="{reverse("deployments:dashboard")}"'.encode() in response.content
+    assert f'href="{reverse("deployments:plan_list")}"'.encode() in response.content
+
+
+def test_the_dashboard_shows_no_improvement_loop_without_the_permission(client, django_user_model):
+    client.force_login(django_user_model.objects.create_user("nobody"))
+
+    response = client.get(reverse("dashboard"))
+
+    assert b"The improvement loop</h2>" not in response.content
