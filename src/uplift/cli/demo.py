@@ -13,13 +13,14 @@ app = typer.Typer(
 
 @app.command("load")
 def load() -> None:
-    """Load the demo organization, its people and sign-ins, appraisals, measurements and
-    improvements.
+    """Load the demo organization, its people and sign-ins, appraisals, measurements,
+    improvements and deployments.
 
     The appraisals need the shipped models of the library ('uplift setup' loads them).
     """
     setup_django()
     from uplift.apps.appraisals.demo import appraisal_demo_load
+    from uplift.apps.deployments.demo import deployment_demo_load
     from uplift.apps.improvements.demo import improvement_demo_load
     from uplift.apps.measurements.demo import measurement_demo_load
     from uplift.apps.organization.demo import demo_load
@@ -31,6 +32,8 @@ def load() -> None:
     for line in measurement_demo_load():
         typer.echo(line)
     for line in improvement_demo_load():
+        typer.echo(line)
+    for line in deployment_demo_load():
         typer.echo(line)
 
 

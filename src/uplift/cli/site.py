@@ -14,8 +14,8 @@ def register(app: typer.Typer) -> None:
     def setup(
         demo: bool = typer.Option(
             True,
-            help="Load the demo organization, its users, appraisals, measurements and "
-            "improvements.",
+            help="Load the demo organization, its users, appraisals, measurements, "
+            "improvements and deployments.",
         ),
     ) -> None:
         """Migrate the database, load the shipped models and (by default) the demo. Idempotent."""
@@ -65,6 +65,12 @@ def register(app: typer.Typer) -> None:
             )
 
             for line in improvement_demo_load():
+                typer.echo(line)
+            from uplift.apps.deployments.demo import (
+                deployment_demo_load,  # lazy: Django starts only for this command
+            )
+
+            for line in deployment_demo_load():
                 typer.echo(line)
 
     @app.command()
