@@ -22,6 +22,7 @@ from openpyxl import load_workbook
 from tests.factories.deployments import DeploymentPlanFactory, TargetFactory, WaveFactory
 from tests.factories.organization import OrganizationalUnitFactory, WorkActivityFactory
 from uplift.apps.deployments.choices import TargetSource, TargetStatus
+from uplift.apps.deployments.forms.targets import TargetFilterSet
 from uplift.apps.deployments.models import ConsultingEntry, DeploymentPlan, Target
 from uplift.apps.deployments.services.targeting import plan_rule_set
 
@@ -157,6 +158,30 @@ def test_the_wave_filter_offers_the_plans_waves(
     response = client_for(practitioner).get(f"{url('plan_targets', plan.pk)}?wave={wave.pk}")
     assert [row.work_activity.name for row in response.context["rows"]] == ["Beta"]
     assert "1. Pilot" in response.content.decode()
+
+
+def test_the_wave_filter_keeps_the_plans_waves_after_its_field_was_built_once(
+    client_for: Any, practitioner: Any, plan: DeploymentPlan
+) -> None:
+    wave = WaveFactory(plan=plan, number=1, name="Pilot")
+    Target.objects.filter(plan=plan, work_activity__name="Beta").update(wave=wave)
+    # The OpenAPI generator reads (and so caches) the filter set's form fields.
+    assert TargetFilterSet.base_filters["wave"].field is not None
+
+    response = client_for(practitioner).get(f"{url('plan_targets', plan.pk)}?wave={wave.pk}")
+
+    assert response.status_code == 200
+    assert [row.work_activity.name for row in response.context["rows"]] == ["Beta"]
+
+
+def test_the_bulk_form_has_its_own_ids_beside_the_filter_form(
+    client_for: Any, process_group_member: Any, plan: DeploymentPlan
+) -> None:
+    page = client_for(process_group_member).get(url("plan_targets", plan.pk)).content.decode()
+
+    assert page.count('id="id_status"') == 1
+    assert 'id="bulk_status"' in page
+    assert 'for="bulk_status"' in page
 
 
 @pytest.mark.parametrize("query", ["status=lost", "colour=red", "sort=height", "export=pdf"])

@@ -116,7 +116,11 @@ class TargetFilterSet(django_filters.FilterSet):
             (str(wave.pk), f"{wave.number}. {wave.name}" if plan else f"{wave.plan_id}/{wave}")
             for wave in _waves(plan)
         ]
-        self.filters["wave"].extra["choices"] = choices  # read when the form is built
+        wave = self.filters["wave"]
+        wave.extra["choices"] = choices  # read when the form field is built…
+        # …unless a field was built and cached before (the OpenAPI generator reads
+        # base_filters' fields; the deep copy of base_filters carries the cache along).
+        wave.__dict__.pop("_field", None)
 
     def filter_text(self, queryset: QuerySet[Target], name: str, value: str) -> QuerySet[Target]:
         text = value.strip()
