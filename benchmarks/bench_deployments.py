@@ -4,7 +4,8 @@ The organization, built in a fresh database with ``bulk_create`` (fixed seed): 1
 units of 200 work activities (kinds, types, sizes, phases and a customer attribute
 spread over them), 60 proposals, 5 measures, and 50 deployment plans in every state
 (draft, in review, agreed, deploying, complete, cancelled), each choosing its targets
-by rule (one or two units, some sizes: ~40 to 400 targets, ~11,000 in all), with three
+by rule (one or two units, some sizes: ~40 to 400 targets; one plan is organization-wide
+with all 2,000), with three
 waves (pilot, early adopters, everyone else), gate criteria and evaluations, targets
 in the statuses their waves' progress implies, related plans, and for the plans
 deploying or complete two plan measures with three stored results each.
@@ -200,6 +201,9 @@ def _build(rng: random.Random) -> dict[str, Any]:
         }
         if chosen_kinds:
             rule["kind"] = chosen_kinds
+        if n == 0:  # one organization-wide deployment: all 2,000 work activities
+            rule = {"unit": [u.slug for u in units], "size": sizes}
+            state = PlanState.DEPLOYING
         plans.append(
             DeploymentPlan(
                 title=f"Deployment {n}",
