@@ -14,9 +14,10 @@ from uplift.apps.accounts.roles import Role
 from uplift.apps.appraisals import report as report_module
 from uplift.apps.appraisals.charts import ProfileBar, capability_profile_svg
 from uplift.apps.appraisals.models import Affirmation, Appraisal, Finding, TeamMember
-from uplift.apps.appraisals.report import _refuse_remote, appraisal_report
+from uplift.apps.appraisals.report import appraisal_report
 from uplift.apps.appraisals.services import appraisal_import
 from uplift.apps.appraisals.workbook import XLSX_CONTENT_TYPE, safe_text
+from uplift.apps.common.pdf import _refuse_remote
 from uplift.apps.library.models import Goal, ProcessArea
 
 INJECTION = '=HYPERLINK("http://evil.example","click")'
@@ -207,7 +208,7 @@ def test_the_pdf_is_an_attachment_named_after_the_appraisal(reqm: Appraisal, rea
 
 def test_the_pdf_loads_nothing_from_outside() -> None:
     with pytest.raises(
-        ValueError, match=r"^the report PDF loads nothing from http://example\.com/x\.css$"
+        ValueError, match=r"^a PDF of Uplift loads nothing from http://example\.com/x\.css$"
     ):
         _refuse_remote("http://example.com/x.css")
     with pytest.raises(ValueError, match="loads nothing"):

@@ -46,6 +46,7 @@ from uplift.apps.appraisals.choices import AffirmationKind, TeamRole, UnitKind
 from uplift.apps.appraisals.models import Affirmation, Appraisal, Artifact, TeamMember
 from uplift.apps.appraisals.selectors import AppraisalRows, appraisal_rating, appraisal_rows
 from uplift.apps.appraisals.workspace import FindingsPresentation, findings_by_area
+from uplift.apps.common.pdf import html_to_pdf
 from uplift.domain.ratings import AppraisalResult, GoalSpec
 
 __all__ = [
@@ -452,28 +453,11 @@ def _stylesheet() -> str:
         return stylesheet.read()
 
 
-def _refuse_remote(url: str, timeout: int = 10, ssl_context: Any = None) -> dict[str, Any]:
-    """WeasyPrint's URL fetcher: inline ``data:`` URLs only; anything else is refused."""
-    if url.startswith("data:"):
-        # Imported late for the reason given in appraisal_report_pdf, which runs first.
-        from weasyprint.urls import default_url_fetcher
-
-        return default_url_fetcher(url, timeout=timeout, ssl_context=ssl_context)
-    raise ValueError(f"the report PDF loads nothing from {url}")
-
-
 def appraisal_report_pdf(appraisal: Appraisal, context: dict[str, Any] | None = None) -> bytes:
     """The report as PDF bytes (WeasyPrint), with the page's content.
 
     ``context`` is :func:`report_context`'s result when the caller has it.
     """
-    # Imported here, not at the top: WeasyPrint (and Pango behind it) takes over half
-    # a second to import and only the PDF needs it; the site and the CLI start without.
-    import weasyprint
-
     context = dict(context or report_context(appraisal))
     context["inline_css"] = _stylesheet()
-    html = render_to_string("appraisals/appraisal_report_pdf.html", context)
-    document = weasyprint.HTML(string=html, base_url=None, url_fetcher=_refuse_remote)
-    pdf: bytes = document.write_pdf()
-    return pdf
+    return html_to_pdf(render_to_string("appraisals/appraisal_report_pdf.html", context))

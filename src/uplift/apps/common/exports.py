@@ -1,15 +1,26 @@
-"""CSV export of any list: declared columns over a queryset, streamed row by row."""
+"""Exports of lists: CSV (declared columns over a queryset, streamed row by row) and
+the pieces every XLSX export shares (a safe cell, the download response)."""
 
 from __future__ import annotations
 
 import csv
+import datetime as dt
 from collections.abc import Iterable, Iterator, Sequence
 from typing import Any
 
 from django.db.models import QuerySet
-from django.http import StreamingHttpResponse
+from django.http import HttpResponse, StreamingHttpResponse
 
-__all__ = ["csv_cell", "csv_response", "resolve_attribute"]
+__all__ = [
+    "XLSX_CONTENT_TYPE",
+    "csv_cell",
+    "csv_response",
+    "download",
+    "resolve_attribute",
+    "safe_cell",
+]
+
+XLSX_CONTENT_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 # Spreadsheets run a cell starting with these as a formula (CSV injection, OWASP).
 _FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
@@ -68,3 +79,22 @@ def csv_response(
     )
     response["Content-Disposition"] = f'attachment; filename="{filename}"'
     return response
+
+
+def download(content: bytes, content_type: str, filename: str) -> HttpResponse:
+    """``content`` as an attachment named ``filename``."""
+    response = HttpResponse(content, content_type=content_type)
+    response["Content-Disposition"] = f'attachment; filename="{filename}"'
+    return response
+
+
+def safe_cell(value: Any) -> Any:
+    """A value a spreadsheet shows as written: formula-like texts get a leading ``'``;
+    aware date-times become naive UTC (Excel has no time zones); None stays empty."""
+    if isinstance(value, str) and value.startswith(_FORMULA_PREFIXES):
+        return "'" + value
+    if isinstance(value, dt.datetime) and value.tzinfo is not None:
+        return value.astimezone(dt.UTC).replace(tzinfo=None)
+    if value is not None and not isinstance(value, str | int | float | dt.date):
+        return str(value)
+    return value

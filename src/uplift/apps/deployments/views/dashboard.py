@@ -13,40 +13,23 @@ Access: anonymous visitors are sent to sign in; both need
 
 from __future__ import annotations
 
-from typing import Any
-
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.template.loader import render_to_string
 from django.urls import URLPattern, path
 from django.views import View
 
+from uplift.apps.common.pdf import html_to_pdf
 from uplift.apps.deployments.selectors_dashboard import Dashboard, dashboard_data
 from uplift.apps.deployments.views.monitoring import DeploymentsAccessMixin
 
 __all__ = ["DashboardPdfView", "DashboardView", "dashboard_pdf", "urlpatterns"]
 
 
-def _refuse_remote(url: str, timeout: int = 10, ssl_context: Any = None) -> dict[str, Any]:
-    """WeasyPrint's URL fetcher: inline ``data:`` URLs only; anything else is refused."""
-    if url.startswith("data:"):
-        # Imported late for the reason given in dashboard_pdf, which runs first.
-        from weasyprint.urls import default_url_fetcher
-
-        return default_url_fetcher(url, timeout=timeout, ssl_context=ssl_context)
-    raise ValueError(f"the dashboard PDF loads nothing from {url}")
-
-
 def dashboard_pdf(dashboard: Dashboard) -> bytes:
     """The dashboard as PDF bytes (WeasyPrint), with the page's content."""
-    # Imported here, not at the top: WeasyPrint takes over half a second to import and
-    # only the PDF needs it; the site and the CLI start without it.
-    import weasyprint
-
-    html = render_to_string("deployments/dashboard_pdf.html", {"dashboard": dashboard, "pdf": True})
-    document = weasyprint.HTML(string=html, base_url=None, url_fetcher=_refuse_remote)
-    pdf: bytes = document.write_pdf()
-    return pdf
+    context = {"dashboard": dashboard, "pdf": True}
+    return html_to_pdf(render_to_string("deployments/dashboard_pdf.html", context))
 
 
 class DashboardView(DeploymentsAccessMixin, View):

@@ -31,7 +31,7 @@ from openpyxl import Workbook
 from openpyxl.styles import Font
 from openpyxl.utils import get_column_letter
 
-from uplift.apps.common.exports import resolve_attribute
+from uplift.apps.common.exports import XLSX_CONTENT_TYPE, download, resolve_attribute, safe_cell
 from uplift.apps.common.views import InvalidListQuery, ListQuery, ObjectListView
 from uplift.apps.deployments import permissions, selectors
 from uplift.apps.deployments.choices import PlanState
@@ -50,7 +50,6 @@ from uplift.apps.deployments.models import (
     Stakeholder,
 )
 from uplift.apps.deployments.services import plans as services
-from uplift.apps.improvements.views.plan_exports import XLSX_CONTENT_TYPE, download, safe_cell
 
 __all__ = [
     "PlanCancelView",

@@ -40,7 +40,7 @@ from openpyxl import Workbook
 from openpyxl.styles import Font
 from openpyxl.utils import get_column_letter
 
-from uplift.apps.common.exports import resolve_attribute
+from uplift.apps.common.exports import XLSX_CONTENT_TYPE, download, resolve_attribute, safe_cell
 from uplift.apps.common.views import InvalidListQuery, ListQuery, ObjectListView, wants_fragment
 from uplift.apps.deployments import permissions
 from uplift.apps.deployments.errors import ConflictError, DeploymentError
@@ -56,7 +56,6 @@ from uplift.apps.deployments.forms.targets import (
 )
 from uplift.apps.deployments.models import DeploymentPlan, Target
 from uplift.apps.deployments.services import targeting, targets
-from uplift.apps.improvements.views.plan_exports import XLSX_CONTENT_TYPE, download, safe_cell
 from uplift.domain.deployment import TARGET_TRANSITIONS
 
 __all__ = [

@@ -43,7 +43,13 @@ from openpyxl import Workbook
 from openpyxl.styles import Font
 from openpyxl.utils import get_column_letter
 
-from uplift.apps.common.exports import csv_response, resolve_attribute
+from uplift.apps.common.exports import (
+    XLSX_CONTENT_TYPE,
+    csv_response,
+    download,
+    resolve_attribute,
+    safe_cell,
+)
 from uplift.apps.common.views import InvalidListQuery, ListQuery, ObjectListView
 from uplift.apps.deployments import permissions
 from uplift.apps.deployments.choices import GateCriterionKind, PlanState, WaveState
@@ -60,7 +66,6 @@ from uplift.apps.deployments.forms.waves import (
 )
 from uplift.apps.deployments.models import DeploymentPlan, GateCriterion, GateEvaluation, Wave
 from uplift.apps.deployments.services import waves as services
-from uplift.apps.improvements.views.plan_exports import XLSX_CONTENT_TYPE, download, safe_cell
 from uplift.domain.deployment import slippage_days
 
 __all__ = [

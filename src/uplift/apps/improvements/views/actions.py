@@ -24,6 +24,7 @@ from django.urls import URLPattern, path, reverse
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.views import View
 
+from uplift.apps.common.exports import XLSX_CONTENT_TYPE, download
 from uplift.apps.common.views import InvalidListQuery, ListQuery, ObjectListView
 from uplift.apps.improvements import selectors_actions as selectors
 from uplift.apps.improvements.errors import ImprovementError
@@ -44,11 +45,7 @@ from uplift.apps.improvements.services.actions import (
     member_add,
     member_remove,
 )
-from uplift.apps.improvements.views.plan_exports import (
-    XLSX_CONTENT_TYPE,
-    download,
-    plan_list_workbook,
-)
+from uplift.apps.improvements.views.plan_exports import plan_list_workbook
 
 __all__ = [
     "ActionCreateView",

@@ -4,9 +4,7 @@
   of OPF SP 2.1 with their labels, the team, the actions, and the approval record of
   the current revision (its review requests), with a print stylesheet;
 - ``plan_pdf`` (``plans/<pk>/plan.pdf``): the same content as a PDF (WeasyPrint),
-  downloaded as ``PAP-<id>.pdf``. The document carries its stylesheet inline and loads
-  nothing: the URL fetcher refuses every URL but ``data:`` ones, so rendering never
-  touches the network or the file system;
+  downloaded as ``PAP-<id>.pdf``, rendered offline by ``common.pdf.html_to_pdf``;
 - ``plan_list_workbook``: the plan list's XLSX export (``PlanListView`` answers
   ``?export=xlsx`` with it). A text that a spreadsheet would evaluate (starting with
   ``=``, ``+``, ``-``, ``@``, a tab or a carriage return) is written with a leading
@@ -18,10 +16,8 @@ Access: anonymous visitors are sent to sign in; both pages need ``view_actionpla
 
 from __future__ import annotations
 
-import datetime as dt
 import io
 from collections.abc import Iterable, Sequence
-from typing import Any
 
 from django.contrib.auth.mixins import LoginRequiredMixin
 from django.core.exceptions import PermissionDenied
@@ -34,41 +30,18 @@ from openpyxl import Workbook
 from openpyxl.styles import Font, PatternFill
 from openpyxl.utils import get_column_letter
 
-from uplift.apps.common.exports import resolve_attribute
+from uplift.apps.common.exports import (
+    download,
+    resolve_attribute,
+    safe_cell,
+)
+from uplift.apps.common.pdf import html_to_pdf
 from uplift.apps.improvements.models import ActionPlan
 from uplift.apps.improvements.selectors_actions import plan_document
 
-__all__ = [
-    "XLSX_CONTENT_TYPE",
-    "download",
-    "plan_list_workbook",
-    "plan_pdf",
-    "safe_cell",
-    "urlpatterns",
-]
+__all__ = ["plan_list_workbook", "plan_pdf", "urlpatterns"]
 
-XLSX_CONTENT_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
-_FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 _HEADER_FILL = PatternFill("solid", fgColor="E5E9F0")
-
-
-def download(content: bytes, content_type: str, filename: str) -> HttpResponse:
-    """``content`` as an attachment named ``filename``."""
-    response = HttpResponse(content, content_type=content_type)
-    response["Content-Disposition"] = f'attachment; filename="{filename}"'
-    return response
-
-
-def safe_cell(value: Any) -> Any:
-    """A value a spreadsheet shows as written: formula-like texts get a leading ``'``;
-    aware date-times become naive UTC (Excel has no time zones); None stays empty."""
-    if isinstance(value, str) and value.startswith(_FORMULA_STARTS):
-        return "'" + value
-    if isinstance(value, dt.datetime) and value.tzinfo is not None:
-        return value.astimezone(dt.UTC).replace(tzinfo=None)
-    if value is not None and not isinstance(value, str | int | float | dt.date):
-        return str(value)
-    return value
 
 
 def plan_list_workbook(plans: Iterable[ActionPlan], *, columns: Sequence[tuple[str, str]]) -> bytes:
@@ -99,27 +72,10 @@ def plan_list_workbook(plans: Iterable[ActionPlan], *, columns: Sequence[tuple[s
     return buffer.getvalue()
 
 
-def _refuse_remote(url: str, timeout: int = 10, ssl_context: Any = None) -> dict[str, Any]:
-    """WeasyPrint's URL fetcher: inline ``data:`` URLs only; anything else is refused."""
-    if url.startswith("data:"):
-        # Imported late for the reason given in plan_pdf, which runs first.
-        from weasyprint.urls import default_url_fetcher
-
-        return default_url_fetcher(url, timeout=timeout, ssl_context=ssl_context)
-    raise ValueError(f"the plan PDF loads nothing from {url}")
-
-
 def plan_pdf(plan: ActionPlan) -> bytes:
     """The plan as PDF bytes (WeasyPrint), with the print view's content."""
-    # Imported here, not at the top: WeasyPrint takes over half a second to import and
-    # only the PDF needs it; the site and the CLI start without it.
-    import weasyprint
-
     context = {"document": plan_document(plan), "pdf": True}
-    html = render_to_string("improvements/plan_pdf.html", context)
-    document = weasyprint.HTML(string=html, base_url=None, url_fetcher=_refuse_remote)
-    pdf: bytes = document.write_pdf()
-    return pdf
+    return html_to_pdf(render_to_string("improvements/plan_pdf.html", context))
 
 
 class _PlanDocumentView(LoginRequiredMixin, View):
