@@ -18,17 +18,14 @@ body of ``GET /api/deployments/plans/{id}/status/``. Exit status:
 
 from __future__ import annotations
 
-import dataclasses
 import datetime as dt
-import json
 from collections.abc import Mapping
-from decimal import Decimal
-from enum import Enum
 from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
 from uplift.cli.bootstrap import setup_django
+from uplift.cli.output import print_json, print_table, username
 
 if TYPE_CHECKING:
     from django.contrib.auth.models import User
@@ -93,14 +90,14 @@ def _fail(message: str) -> typer.Exit:
 
 def _denied(user: Any, doing: str, error: Exception | None = None) -> typer.Exit:
     """One line: who may not do what (and the service's reason when it gave one)."""
-    username = user.get_username()
+    name = user.get_username()
     reason = " ".join(str(error).split()) if error is not None else ""
     if reason.startswith("You may not"):
-        line = f"{username} may not{reason[len('You may not') :]}"
+        line = f"{name} may not{reason[len('You may not') :]}"
     elif "may not" in reason:
         line = reason
     else:
-        line = f"{username} may not {doing}"
+        line = f"{name} may not {doing}"
         if reason and reason.lower().rstrip(".") != "permission denied":
             line += f": {reason[0].lower()}{reason[1:]}"
     typer.echo(line.rstrip(".") + ".", err=True)
@@ -186,44 +183,6 @@ def _day(text: str | None) -> dt.date | None:
 # --- output ------------------------------------------------------------------------------------
 
 
-def _plain(value: Any) -> Any:
-    """A JSON-ready copy: decimals as numbers, dates as ISO text, dataclasses as objects."""
-    if isinstance(value, Decimal):
-        return float(value)
-    if isinstance(value, dt.datetime | dt.date):
-        return value.isoformat()
-    if isinstance(value, Enum):
-        return value.value
-    if dataclasses.is_dataclass(value) and not isinstance(value, type):
-        as_json = getattr(value, "as_json", None)
-        if callable(as_json):
-            return _plain(as_json())
-        return {f.name: _plain(getattr(value, f.name)) for f in dataclasses.fields(value)}
-    if isinstance(value, Mapping):
-        return {str(key): _plain(item) for key, item in value.items()}
-    if isinstance(value, list | tuple | set | frozenset):
-        return [_plain(item) for item in value]
-    if hasattr(value, "pk") and hasattr(value, "_meta"):
-        return value.pk
-    return value
-
-
-def _print_json(data: Mapping[str, Any]) -> None:
-    typer.echo(json.dumps(_plain(data), indent=2, ensure_ascii=False, allow_nan=False))
-
-
-def _table(header: tuple[str, ...], rows: list[tuple[str, ...]]) -> None:
-    widths = [max(len(line[i]) for line in [header, *rows]) for i in range(len(header))]
-    for line in [header, *rows]:
-        typer.echo(
-            "  ".join(text.ljust(width) for text, width in zip(line, widths, strict=True)).rstrip()
-        )
-
-
-def _who(user: Any) -> str | None:
-    return None if user is None else str(user.get_username())
-
-
 def _number(value: float | None, suffix: str = "") -> str:
     return "n/a" if value is None else f"{value:.2f}{suffix}"
 
@@ -241,7 +200,7 @@ def _plan_row(plan: Any) -> dict[str, Any]:
         "reference": plan.reference,
         "title": plan.title,
         "state": plan.state,
-        "owner": _who(plan.owner),
+        "owner": username(plan.owner),
         "revision": plan.revision,
         "version": plan.version,
         "planned_start": plan.planned_start,
@@ -289,12 +248,12 @@ def plans_list(
         queryset = queryset.filter(state=state)
     rows = [_plan_row(plan) for plan in queryset]
     if as_json:
-        _print_json({"count": len(rows), "plans": rows})
+        print_json({"count": len(rows), "plans": rows})
         return
     if not rows:
         typer.echo("No deployment plans.")
         return
-    _table(
+    print_table(
         ("PLAN", "STATE", "REV", "CONFIRMED", "WAVES", "OWNER", "TITLE"),
         [
             (
@@ -360,7 +319,7 @@ def plan_status(plan: PlanArgument, as_json: JsonOption = False) -> None:
 
     data = status_of(_plan(plan)).as_json()
     if as_json:
-        _print_json(data)
+        print_json(data)
         return
     for line in status_lines(data):
         typer.echo(line)
@@ -413,7 +372,7 @@ def refresh(
         for item, drift in drifts.items()
     ]
     if as_json:
-        _print_json({"plans": rows})
+        print_json({"plans": rows})
         return
     if not rows:
         typer.echo("No open deployment plans.")
@@ -466,12 +425,12 @@ def targets_list(
         for target in queryset.order_by("wave__number", "work_activity__name", "pk")
     ]
     if as_json:
-        _print_json({"plan": found.reference, "count": len(rows), "targets": rows})
+        print_json({"plan": found.reference, "count": len(rows), "targets": rows})
         return
     if not rows:
         typer.echo(f"{found.reference} has no targets" + (f" {_words(chosen)}." if chosen else "."))
         return
-    _table(
+    print_table(
         ("WORK ACTIVITY", "WAVE", "STATUS", "SOURCE", "REASON"),
         [
             (
@@ -531,7 +490,7 @@ def target_status(
         raise _refused(error) from None
     saved.refresh_from_db()
     if as_json:
-        _print_json({"plan": found.reference, "target": _target_row(saved)})
+        print_json({"plan": found.reference, "target": _target_row(saved)})
         return
     typer.echo(f"{found.reference}: {work_activity} is {_words(saved.status)}.")
 
@@ -549,11 +508,11 @@ def _gate_json(plan: Any, number: int) -> dict[str, Any]:
     return {
         "plan": plan.reference,
         **summary.as_json(),
-        "evaluated_by": None if evaluation is None else _who(evaluation.evaluated_by),
+        "evaluated_by": None if evaluation is None else username(evaluation.evaluated_by),
         "override": None
         if not wave.override_at
         else {
-            "by": _who(wave.override_by),
+            "by": username(wave.override_by),
             "at": wave.override_at,
             "reason": wave.override_reason,
         },
@@ -614,7 +573,7 @@ def gate(
         chosen.refresh_from_db()
     data = _gate_json(found, chosen.number)
     if as_json:
-        _print_json(data)
+        print_json(data)
         return
     for line in gate_lines(data):
         typer.echo(line)
@@ -657,7 +616,7 @@ def wave_start(
     found.refresh_from_db()
     messages = [str(message) for message in started.messages]
     if as_json:
-        _print_json(
+        print_json(
             {
                 "plan": found.reference,
                 "plan_state": found.state,
@@ -686,7 +645,7 @@ def _result_row(result: Any) -> dict[str, Any]:
         "plan_measure": result.plan_measure_id,
         "measure": result.plan_measure.measure.slug,
         "evaluated_at": result.evaluated_at,
-        "evaluated_by": None if result.evaluated_by_id is None else _who(result.evaluated_by),
+        "evaluated_by": None if result.evaluated_by_id is None else username(result.evaluated_by),
         "change_date": result.change_date,
         "mean_before": result.mean_before,
         "mean_after": result.mean_after,
@@ -738,7 +697,7 @@ def results(
             raise _refused(error) from None
     rows = [_result_row(result) for result in plan_latest_results(found)]
     if as_json:
-        _print_json({"plan": found.reference, "evaluated": evaluate, "results": rows})
+        print_json({"plan": found.reference, "evaluated": evaluate, "results": rows})
         return
     if not rows:
         typer.echo(f"{found.reference} has no results yet.")

@@ -16,18 +16,16 @@ same permission checks as the pages and the API.
 
 from __future__ import annotations
 
-import dataclasses
 import datetime as dt
-import json
 from collections.abc import Iterable, Mapping
 from decimal import Decimal, InvalidOperation
-from enum import Enum
 from fractions import Fraction
 from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
 from uplift.cli.bootstrap import setup_django
+from uplift.cli.output import json_ready, print_json, print_table, username
 
 if TYPE_CHECKING:
     from django.contrib.auth.models import User
@@ -84,14 +82,14 @@ def _fail(message: str) -> typer.Exit:
 
 def _denied(user: Any, doing: str, error: Exception | None = None) -> typer.Exit:
     """One line: who may not do what (and the service's reason when it gave one)."""
-    username = user.get_username()
+    name = user.get_username()
     reason = " ".join(str(error).split()) if error is not None else ""
     if reason.startswith("You may not"):
-        line = f"{username} may not{reason[len('You may not') :]}"
+        line = f"{name} may not{reason[len('You may not') :]}"
     elif "may not" in reason:
         line = reason
     else:
-        line = f"{username} may not {doing}"
+        line = f"{name} may not {doing}"
         if reason and reason.lower().rstrip(".") != "permission denied":
             line += f": {reason[0].lower()}{reason[1:]}"
     typer.echo(line.rstrip(".") + ".", err=True)
@@ -215,46 +213,6 @@ def _decimal(option: str, text: str | None) -> Decimal | None:
 # --- output ------------------------------------------------------------------------------------
 
 
-def _plain(value: Any) -> Any:
-    """A JSON-ready copy: decimals as numbers, dates as ISO text, dataclasses as objects."""
-    if isinstance(value, Decimal | Fraction):
-        return float(value)
-    if isinstance(value, dt.datetime | dt.date):
-        return value.isoformat()
-    if isinstance(value, Enum):
-        return value.value
-    if dataclasses.is_dataclass(value) and not isinstance(value, type):
-        as_json = getattr(value, "as_json", None)
-        if callable(as_json):
-            return _plain(as_json())
-        return {f.name: _plain(getattr(value, f.name)) for f in dataclasses.fields(value)}
-    if isinstance(value, Mapping):
-        return {str(key): _plain(item) for key, item in value.items()}
-    if isinstance(value, list | tuple | set | frozenset):
-        return [_plain(item) for item in value]
-    if hasattr(value, "pk") and hasattr(value, "_meta"):
-        return value.pk
-    return value
-
-
-def _print_json(data: Mapping[str, Any]) -> None:
-    typer.echo(json.dumps(_plain(data), indent=2, ensure_ascii=False, allow_nan=False))
-
-
-def _table(header: tuple[str, ...], rows: list[tuple[str, ...]]) -> None:
-    widths = [max(len(line[i]) for line in [header, *rows]) for i in range(len(header))]
-    for line in [header, *rows]:
-        typer.echo(
-            "  ".join(text.ljust(width) for text, width in zip(line, widths, strict=True)).rstrip()
-        )
-
-
-def _who(user: Any) -> str | None:
-    if user is None:
-        return None
-    return str(user.get_username())
-
-
 def _when(value: dt.datetime | None) -> str | None:
     return value.isoformat() if value is not None else None
 
@@ -273,7 +231,7 @@ def _proposal_row(proposal: Proposal) -> dict[str, Any]:
         "size": proposal.size,
         "proven": proposal.proven,
         "estimated_cost": proposal.estimated_cost,
-        "submitted_by": _who(proposal.submitted_by),
+        "submitted_by": username(proposal.submitted_by),
         "submitted_at": _when(proposal.submitted_at),
         "state_changed_at": _when(proposal.state_changed_at),
     }
@@ -336,7 +294,7 @@ def proposal_json(proposal: Proposal) -> dict[str, Any]:
                     "name": t.name,
                     "from": t.from_state,
                     "to": t.to_state,
-                    "actor": _who(t.actor),
+                    "actor": username(t.actor),
                     "at": _when(t.at),
                     "reason": t.reason,
                 }
@@ -351,7 +309,7 @@ def proposal_json(proposal: Proposal) -> dict[str, Any]:
                     "criterion": score.criterion.slug,
                     "value": score.value,
                     "note": score.note,
-                    "scored_by": _who(score.scored_by),
+                    "scored_by": username(score.scored_by),
                     "scored_at": _when(score.scored_at),
                 }
                 for score in proposal.scores.select_related("criterion", "scored_by")
@@ -455,12 +413,12 @@ def proposals_list(
         queryset = queryset.filter(state__in=states)
     rows = [_proposal_row(p) for p in queryset.order_by("-submitted_at", "-pk")]
     if as_json:
-        _print_json({"count": len(rows), "proposals": rows})
+        print_json({"count": len(rows), "proposals": rows})
         return
     if not rows:
         typer.echo("No proposals.")
         return
-    _table(
+    print_table(
         ("ID", "STATE", "SOURCE", "SUBMITTED", "TITLE"),
         [
             (
@@ -481,7 +439,7 @@ def proposals_show(proposal: ProposalArgument, as_json: JsonOption = False) -> N
     setup_django()
     data = proposal_json(_proposal(proposal))
     if as_json:
-        _print_json(data)
+        print_json(data)
         return
     for line in proposal_lines(data):
         typer.echo(line)
@@ -582,7 +540,7 @@ def proposals_create(
         raise _refused(error) from None
     data = proposal_json(created)
     if as_json:
-        _print_json(data)
+        print_json(data)
         return
     typer.echo(f"Submitted {created.reference} {created.title}.")
 
@@ -629,7 +587,7 @@ def proposals_transition(
     except ImprovementError as error:
         raise _refused(error) from None
     if as_json:
-        _print_json(proposal_json(moved))
+        print_json(proposal_json(moved))
         return
     typer.echo(f"{moved.reference} is now {moved.state.replace('_', ' ')}.")
 
@@ -655,12 +613,12 @@ def criteria_list(as_json: JsonOption = False) -> None:
         for c in Criterion.objects.order_by("position", "pk")
     ]
     if as_json:
-        _print_json({"count": len(rows), "criteria": rows})
+        print_json({"count": len(rows), "criteria": rows})
         return
     if not rows:
         typer.echo("No criteria yet; the selection page creates the five defaults.")
         return
-    _table(
+    print_table(
         ("SLUG", "DIRECTION", "WEIGHT", "ACTIVE", "NAME"),
         [
             (
@@ -708,13 +666,13 @@ def scores_set(
     except (ImprovementError, ValidationError) as error:
         raise _refused(error) from None
     if as_json:
-        _print_json(
+        print_json(
             {
                 "proposal": found.pk,
                 "criterion": criterion_found.slug,
                 "value": score.value,
                 "note": score.note,
-                "scored_by": _who(score.scored_by),
+                "scored_by": username(score.scored_by),
             }
         )
         return
@@ -890,7 +848,7 @@ def rank(
         raise _refused(error) from None
     data = ranking_json(result)
     if as_json:
-        _print_json(data)
+        print_json(data)
         return
     for line in ranking_lines(data):
         typer.echo(line)
@@ -905,7 +863,7 @@ def _plan_row(plan: ActionPlan) -> dict[str, Any]:
         "reference": plan.reference,
         "title": plan.title,
         "state": plan.state,
-        "owner": _who(plan.owner),
+        "owner": username(plan.owner),
         "revision": plan.revision,
         "version": plan.version,
         "updated_at": _when(plan.updated_at),
@@ -925,7 +883,7 @@ def _approval_json(plan: ActionPlan) -> dict[str, Any]:
         "reviewers": [
             {
                 "review": reviewer.review_id,
-                "reviewer": _who(reviewer.reviewer),
+                "reviewer": username(reviewer.reviewer),
                 "name": reviewer.name,
                 "required": reviewer.required,
                 "decision": reviewer.decision,
@@ -935,8 +893,8 @@ def _approval_json(plan: ActionPlan) -> dict[str, Any]:
             }
             for reviewer in status.reviewers
         ],
-        "missing": [_who(reviewer.reviewer) for reviewer in status.missing],
-        "changes_requested": [_who(reviewer.reviewer) for reviewer in status.changes_requested],
+        "missing": [username(reviewer.reviewer) for reviewer in status.missing],
+        "changes_requested": [username(reviewer.reviewer) for reviewer in status.changes_requested],
         "reapproval": None
         if reapproval is None
         else {
@@ -972,7 +930,7 @@ def plan_json(plan: ActionPlan) -> dict[str, Any]:
                 {
                     "number": rev.number,
                     "reason": rev.reason,
-                    "created_by": _who(rev.created_by),
+                    "created_by": username(rev.created_by),
                     "created_at": _when(rev.created_at),
                 }
                 for rev in plan.revisions.select_related("created_by").order_by("number")
@@ -981,9 +939,9 @@ def plan_json(plan: ActionPlan) -> dict[str, Any]:
                 {
                     "id": r.pk,
                     "revision": r.revision,
-                    "reviewer": _who(r.reviewer),
+                    "reviewer": username(r.reviewer),
                     "required": r.required,
-                    "requested_by": _who(r.requested_by),
+                    "requested_by": username(r.requested_by),
                     "requested_at": _when(r.requested_at),
                     "decision": r.decision,
                     "comment": r.comment,
@@ -994,14 +952,14 @@ def plan_json(plan: ActionPlan) -> dict[str, Any]:
                 )
             ],
             "members": [
-                {"user": _who(m.user), "role": m.role}
+                {"user": username(m.user), "role": m.role}
                 for m in plan.members.select_related("user").order_by("role", "pk")
             ],
             "actions": [
                 {
                     "id": a.pk,
                     "title": a.title,
-                    "owner": _who(a.owner),
+                    "owner": username(a.owner),
                     "start": a.start,
                     "due": a.due,
                     "status": a.status,
@@ -1081,12 +1039,12 @@ def plans_list(
         queryset = queryset.filter(state=chosen)
     rows = [_plan_row(plan) for plan in queryset.order_by("pk")]
     if as_json:
-        _print_json({"count": len(rows), "plans": rows})
+        print_json({"count": len(rows), "plans": rows})
         return
     if not rows:
         typer.echo("No process action plans.")
         return
-    _table(
+    print_table(
         ("ID", "STATE", "REV", "OWNER", "TITLE"),
         [
             (row["reference"], row["state"], str(row["revision"]), row["owner"] or "", row["title"])
@@ -1101,7 +1059,7 @@ def plans_show(plan: PlanArgument, as_json: JsonOption = False) -> None:
     setup_django()
     data = plan_json(_plan(plan))
     if as_json:
-        _print_json(data)
+        print_json(data)
         return
     for line in plan_lines(data):
         typer.echo(line)
@@ -1148,9 +1106,9 @@ def plans_review_request(
         raise _refused(error) from None
     found.refresh_from_db()
     if as_json:
-        _print_json(plan_json(found))
+        print_json(plan_json(found))
         return
-    names = ", ".join(_who(r.reviewer) or "" for r in requests)
+    names = ", ".join(username(r.reviewer) or "" for r in requests)
     typer.echo(f"Review of {found.reference} revision {found.revision} requested from {names}.")
 
 
@@ -1179,7 +1137,7 @@ def _decide(plan_text: str, as_user: str, decision: str, comment: str, as_json: 
         raise _refused(error) from None
     found.refresh_from_db()
     if as_json:
-        _print_json(plan_json(found))
+        print_json(plan_json(found))
         return
     verb = "approved" if decision == "approved" else "asked for changes to"
     typer.echo(
@@ -1232,9 +1190,9 @@ def plans_compare(
         changes = plan_revisions_compare(plan=found, older=older, newer=newer)
     except ImprovementError as error:
         raise _refused(error) from None
-    rows = [_plain(change) for change in changes]
+    rows = [json_ready(change) for change in changes]
     if as_json:
-        _print_json({"plan": found.pk, "older": older, "newer": newer, "changes": rows})
+        print_json({"plan": found.pk, "older": older, "newer": newer, "changes": rows})
         return
     changed = [row for row in rows if row.get("changed")]
     typer.echo(
