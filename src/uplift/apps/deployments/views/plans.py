@@ -32,6 +32,7 @@ from openpyxl.styles import Font
 from openpyxl.utils import get_column_letter
 
 from uplift.apps.common.exports import XLSX_CONTENT_TYPE, download, resolve_attribute, safe_cell
+from uplift.apps.common.revisions import revision_comparison
 from uplift.apps.common.views import InvalidListQuery, ListQuery, ObjectListView
 from uplift.apps.deployments import permissions, selectors
 from uplift.apps.deployments.choices import PlanState
@@ -254,12 +255,6 @@ class PlanHistoryView(PlanView):
         return self.render("deployments/plan_history.html", {"entries": entries})
 
 
-def _revision_number(raw: str | None, name: str) -> int:
-    if raw is None or not raw.strip().isdigit() or int(raw) < 1:
-        raise DeploymentError(f"The {name} revision is a whole number of 1 or more.", field=name)
-    return int(raw)
-
-
 class PlanRevisionsView(PlanView):
     """Every revision (who, when, why, the sign-offs of it) and ``?older=&newer=``: two
     revisions section by section, the changed sections highlighted."""
@@ -270,23 +265,15 @@ class PlanRevisionsView(PlanView):
         for row in selectors.plan_signoff_list(self.plan):
             signoffs.setdefault(row.revision, []).append(row)
         rows = [(revision, signoffs.get(revision.number, [])) for revision in revisions]
-        context: dict[str, Any] = {"rows": rows, "numbers": [r.number for r in revisions]}
-        status = 200
-        wants = "older" in request.GET or "newer" in request.GET
-        older = max(self.plan.revision - 1, 1)
-        newer = self.plan.revision
-        if wants:
-            try:
-                older = _revision_number(request.GET.get("older"), "older")
-                newer = _revision_number(request.GET.get("newer"), "newer")
-                changes = services.plan_revisions_compare(plan=self.plan, older=older, newer=newer)
-            except DeploymentError as error:
-                context["compare_error"] = error.message
-                status = 400
-            else:
-                context["changes"] = changes
-                context["changed_count"] = sum(1 for change in changes if change.changed)
-        context.update({"older": older, "newer": newer, "compared": wants})
+        comparison, status = revision_comparison(
+            request.GET,
+            current=self.plan.revision,
+            compare=lambda older, newer: services.plan_revisions_compare(
+                plan=self.plan, older=older, newer=newer
+            ),
+            refused=DeploymentError,
+        )
+        context = {"rows": rows, "numbers": [r.number for r in revisions], **comparison}
         return self.render("deployments/plan_revisions.html", context, status=status)
 
 

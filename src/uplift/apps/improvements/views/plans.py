@@ -25,6 +25,7 @@ from django.shortcuts import redirect, render
 from django.urls import URLPattern, path
 from django.views import View
 
+from uplift.apps.common.revisions import revision_comparison
 from uplift.apps.improvements import permissions
 from uplift.apps.improvements.choices import PlanState, ReviewDecision
 from uplift.apps.improvements.errors import ConflictError, ImprovementError
@@ -325,12 +326,6 @@ class PlanReviewDecideView(PlanView):
 # -- revisions --------------------------------------------------------------------------------
 
 
-def _revision_number(raw: str | None, name: str) -> int:
-    if raw is None or not raw.strip().isdigit() or int(raw) < 1:
-        raise ImprovementError(f"The {name} revision is a whole number of 1 or more.", field=name)
-    return int(raw)
-
-
 class PlanRevisionsView(PlanView):
     """Every revision (who, when, why, the decisions on it) and ``?older=&newer=``: two
     revisions field by field, the changed fields highlighted."""
@@ -341,23 +336,15 @@ class PlanRevisionsView(PlanView):
         for review in services.plan_review_list(self.plan):
             reviews.setdefault(review.revision, []).append(review)
         rows = [(revision, reviews.get(revision.number, [])) for revision in revisions]
-        context: dict[str, Any] = {"rows": rows, "numbers": [r.number for r in revisions]}
-        status = 200
-        wants = "older" in request.GET or "newer" in request.GET
-        older = max(self.plan.revision - 1, 1)
-        newer = self.plan.revision
-        if wants:
-            try:
-                older = _revision_number(request.GET.get("older"), "older")
-                newer = _revision_number(request.GET.get("newer"), "newer")
-                changes = services.plan_revisions_compare(plan=self.plan, older=older, newer=newer)
-            except ImprovementError as error:
-                context["compare_error"] = error.message
-                status = 400
-            else:
-                context["changes"] = changes
-                context["changed_count"] = sum(1 for change in changes if change.changed)
-        context.update({"older": older, "newer": newer, "compared": wants})
+        comparison, status = revision_comparison(
+            request.GET,
+            current=self.plan.revision,
+            compare=lambda older, newer: services.plan_revisions_compare(
+                plan=self.plan, older=older, newer=newer
+            ),
+            refused=ImprovementError,
+        )
+        context = {"rows": rows, "numbers": [r.number for r in revisions], **comparison}
         return self.render("improvements/plan_revisions.html", context, status=status)
 
 
