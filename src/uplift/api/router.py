@@ -18,6 +18,8 @@ from uplift.api import (
     library,
     measurement_imports,
     measurements,
+    service_reviews,
+    services,
 )
 
 router = DefaultRouter()
@@ -87,3 +89,7 @@ deployment_waves.register(router)
 deployment_targets.register(router)
 deployment_results.register(router)
 deployment_plans.register(router)
+
+# Service portfolio: reviews, policies and settings first, then services and their rows.
+service_reviews.register(router)
+services.register(router)

@@ -11,6 +11,7 @@ from uplift.cli import improvements as improvement_commands
 from uplift.cli import library as library_commands
 from uplift.cli import measurements as measurement_commands
 from uplift.cli import measurements_stored
+from uplift.cli import services as service_commands
 from uplift.cli import site as site_commands
 
 app = typer.Typer(
@@ -29,4 +30,5 @@ measurements_stored.register(measurement_commands.app)
 app.add_typer(measurement_commands.app, name="measurements")
 app.add_typer(improvement_commands.app, name="improvements")
 app.add_typer(deployment_commands.app, name="deployments")
+app.add_typer(service_commands.app, name="services")
 site_commands.register(app)

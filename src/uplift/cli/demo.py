@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+
 import typer
 
 from uplift.cli.bootstrap import setup_django
@@ -14,27 +16,34 @@ app = typer.Typer(
 @app.command("load")
 def load() -> None:
     """Load the demo organization, its people and sign-ins, appraisals, measurements,
-    improvements and deployments.
+    improvements, deployments and the service portfolio.
 
     The appraisals need the shipped models of the library ('uplift setup' loads them).
     """
     setup_django()
+    for line in demo_lines():
+        typer.echo(line)
+
+
+def demo_lines() -> Iterator[str]:
+    """Load every context's part of the demo, in story order, yielding what each did.
+
+    Django must be set up; the apps are imported here, lazily, so that the command
+    line starts fast.
+    """
     from uplift.apps.appraisals.demo import appraisal_demo_load
     from uplift.apps.deployments.demo import deployment_demo_load
     from uplift.apps.improvements.demo import improvement_demo_load
     from uplift.apps.measurements.demo import measurement_demo_load
     from uplift.apps.organization.demo import demo_load
+    from uplift.apps.service_portfolio.demo import service_portfolio_demo_load
 
-    for line in demo_load():
-        typer.echo(line)
-    for line in appraisal_demo_load():
-        typer.echo(line)
-    for line in measurement_demo_load():
-        typer.echo(line)
-    for line in improvement_demo_load():
-        typer.echo(line)
-    for line in deployment_demo_load():
-        typer.echo(line)
+    yield from demo_load()
+    yield from appraisal_demo_load()
+    yield from measurement_demo_load()
+    yield from improvement_demo_load()
+    yield from deployment_demo_load()
+    yield from service_portfolio_demo_load()
 
 
 @app.command("users")

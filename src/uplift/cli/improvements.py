@@ -454,7 +454,7 @@ def proposals_create(
         typer.Option(
             "--source-kind",
             help="appraisal_weakness, appraisal_finding, suggestion, qppo_shortfall, "
-            "lessons_learned, causal_analysis or technology_scan.",
+            "lessons_learned, causal_analysis, technology_scan or service_review.",
         ),
     ],
     as_user: AsOption,

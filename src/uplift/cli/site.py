@@ -42,35 +42,9 @@ def register(app: typer.Typer) -> None:
         for line in library_load_shipped():
             typer.echo(line)
         if demo:
-            from uplift.apps.organization.demo import (
-                demo_load,  # lazy: Django starts only for this command
-            )
+            from uplift.cli.demo import demo_lines
 
-            for line in demo_load():
-                typer.echo(line)
-            from uplift.apps.appraisals.demo import (
-                appraisal_demo_load,  # lazy: Django starts only for this command
-            )
-
-            for line in appraisal_demo_load():
-                typer.echo(line)
-            from uplift.apps.measurements.demo import (
-                measurement_demo_load,  # lazy: Django starts only for this command
-            )
-
-            for line in measurement_demo_load():
-                typer.echo(line)
-            from uplift.apps.improvements.demo import (
-                improvement_demo_load,  # lazy: Django starts only for this command
-            )
-
-            for line in improvement_demo_load():
-                typer.echo(line)
-            from uplift.apps.deployments.demo import (
-                deployment_demo_load,  # lazy: Django starts only for this command
-            )
-
-            for line in deployment_demo_load():
+            for line in demo_lines():
                 typer.echo(line)
 
     @app.command()

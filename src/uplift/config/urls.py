@@ -15,6 +15,7 @@ urlpatterns = [
     path("measurements/", include("uplift.apps.measurements.urls")),
     path("improvements/", include("uplift.apps.improvements.urls")),
     path("deployments/", include("uplift.apps.deployments.urls")),
+    path("services/", include("uplift.apps.service_portfolio.urls")),
     path("api/", include("uplift.api.urls")),
     path("admin/", admin.site.urls),
 ]

@@ -172,6 +172,25 @@ DEPLOYMENTS_MANAGE = frozenset(
     | {"deployments.signoff_deploymentplan", "deployments.change_coordinationsettings"}
 )
 
+SERVICE_ROWS = ("servicelevelobjective", "serviceperiod", "servicechange", "continuityplan")
+SERVICES_MANAGE = frozenset(
+    {
+        f"service_portfolio.{action}_{model}"
+        for model in ("service", *SERVICE_ROWS, "policy", "compliancecheck", "review", "decision")
+        for action in ("add", "change", "delete")
+    }
+    | {"service_portfolio.waive_compliancecheck", "service_portfolio.change_scorecardsettings"}
+)
+SERVICES_REVIEW = frozenset(
+    {
+        "service_portfolio.add_review",
+        "service_portfolio.change_review",
+        "service_portfolio.add_decision",
+        "service_portfolio.change_decision",
+        "service_portfolio.waive_compliancecheck",
+    }
+)
+
 
 def test_a_practitioner_may_read_every_context_and_change_nothing():
     codenames = _codenames(roles_ensure()[Role.PRACTITIONER])
@@ -188,6 +207,7 @@ def test_a_practitioner_may_read_every_context_and_change_nothing():
                 "measurements.view_",
                 "improvements.view_",
                 "deployments.view_",
+                "service_portfolio.view_",
             )
         )
         for name in codenames - SUGGEST
@@ -224,6 +244,7 @@ def test_the_process_group_may_add_models_and_edit_the_organization():
         *MEASUREMENTS_EDIT,
         *IMPROVEMENTS_MANAGE,
         *DEPLOYMENTS_MANAGE,
+        *SERVICES_MANAGE,
     }
 
 
@@ -296,3 +317,26 @@ def test_a_project_manager_may_update_targets_and_sign_off_but_not_edit_plans():
     assert "deployments.signoff_deploymentplan" in codenames
     assert "deployments.change_deploymentplan" not in codenames
     assert "deployments.add_deploymentplan" not in codenames
+
+
+def test_a_service_owner_may_edit_services_and_their_rows_but_not_waive():
+    codenames = _codenames(roles_ensure()[Role.SERVICE_OWNER])
+
+    assert {n for n in codenames if n.startswith("service_portfolio.") and ".view_" not in n} == {
+        "service_portfolio.change_service",
+        *(
+            f"service_portfolio.{action}_{model}"
+            for model in SERVICE_ROWS
+            for action in ("add", "change", "delete")
+        ),
+        "service_portfolio.add_compliancecheck",
+    }
+    assert "service_portfolio.waive_compliancecheck" not in codenames
+    assert "service_portfolio.add_service" not in codenames
+
+
+def test_the_sponsor_and_steering_committee_hold_reviews():
+    for role in (Role.SPONSOR, Role.STEERING_COMMITTEE):
+        codenames = _codenames(roles_ensure()[role])
+        portfolio = {n for n in codenames if n.startswith("service_portfolio.")}
+        assert {n for n in portfolio if ".view_" not in n} == SERVICES_REVIEW

@@ -47,6 +47,7 @@ _READ: PermissionTable = {
     # Anyone in a role may suggest an improvement (issue 5).
     "improvements": ("view_*", "add_proposal", "add_expectedbenefit"),
     "deployments": ("view_*",),
+    "service_portfolio": ("view_*",),
 }
 
 # The appraisal team's work: plans, characterizations, judgments, ratings (issue 3).
@@ -160,6 +161,53 @@ _DEPLOY_RECEIVE: PermissionTable = {
     )
 }
 
+# The service portfolio (issue 7). A service owner's change_service and the rows below
+# cover only the services they own (apps/service_portfolio/permissions.py); the process
+# group manages every service. Waiving a compliance check needs waive_compliancecheck.
+_SERVICE_ROWS = (
+    "servicelevelobjective",
+    "serviceperiod",
+    "servicechange",
+    "continuityplan",
+)
+_SERVICES_OWN: PermissionTable = {
+    "service_portfolio": (
+        "change_service",
+        *tuple(
+            f"{action}_{model}" for model in _SERVICE_ROWS for action in ("add", "change", "delete")
+        ),
+        "add_compliancecheck",
+    )
+}
+_SERVICE_MODELS = (
+    "service",
+    *_SERVICE_ROWS,
+    "policy",
+    "compliancecheck",
+    "review",
+    "decision",
+)
+_SERVICES_MANAGE: PermissionTable = {
+    "service_portfolio": (
+        *tuple(
+            f"{action}_{model}"
+            for model in _SERVICE_MODELS
+            for action in ("add", "change", "delete")
+        ),
+        "waive_compliancecheck",
+        "change_scorecardsettings",
+    )
+}
+_SERVICES_REVIEW: PermissionTable = {
+    "service_portfolio": (
+        "add_review",
+        "change_review",
+        "add_decision",
+        "change_decision",
+        "waive_compliancecheck",
+    )
+}
+
 _ORGANIZATION_EDIT = (
     "add_organizationalunit",
     "change_organizationalunit",
@@ -190,8 +238,10 @@ def _with(base: PermissionTable, extra: PermissionTable) -> PermissionTable:
 
 ROLE_PERMISSIONS: Mapping[Role, PermissionTable] = {
     Role.ADMINISTRATOR: {"*": ("*",)},
-    Role.SPONSOR: _with(_with(_READ, _SELECT), _DEPLOY_AUTHORIZE),
-    Role.STEERING_COMMITTEE: _with(_with(_READ, _SELECT), _DEPLOY_AUTHORIZE),
+    Role.SPONSOR: _with(_with(_with(_READ, _SELECT), _DEPLOY_AUTHORIZE), _SERVICES_REVIEW),
+    Role.STEERING_COMMITTEE: _with(
+        _with(_with(_READ, _SELECT), _DEPLOY_AUTHORIZE), _SERVICES_REVIEW
+    ),
     Role.PROCESS_GROUP: _with(
         _READ,
         {
@@ -201,6 +251,7 @@ ROLE_PERMISSIONS: Mapping[Role, PermissionTable] = {
             "measurements": ("add_*", "change_*"),
             **_IMPROVEMENTS_MANAGE,
             **_DEPLOY_MANAGE,
+            **_SERVICES_MANAGE,
         },
     ),
     Role.PROCESS_ACTION_TEAM: _with(_with(_READ, _PLAN_WORK), _DEPLOY_WORK),
@@ -215,8 +266,11 @@ ROLE_PERMISSIONS: Mapping[Role, PermissionTable] = {
     Role.PRACTITIONER: _READ,
     Role.APPRAISER: _with(_READ, _APPRAISALS_EDIT),
     Role.SERVICE_OWNER: _with(
-        _with(_with(_READ, {"organization": ("change_workactivity",)}), _REVIEW),
-        _DEPLOY_RECEIVE,
+        _with(
+            _with(_with(_READ, {"organization": ("change_workactivity",)}), _REVIEW),
+            _DEPLOY_RECEIVE,
+        ),
+        _SERVICES_OWN,
     ),
 }
 

@@ -19,6 +19,7 @@ NAVIGATION: list[tuple[str, str, str | None]] = [
     ("Measurements", "measurements:measure_list", "/measurements/"),
     ("Improvements", "improvements:proposal_list", "/improvements/"),
     ("Deployments", "deployments:plan_list", "/deployments/"),
+    ("Services", "service_portfolio:service_list", "/services/"),
 ]
 
 

@@ -32,6 +32,7 @@ class SourceKind(models.TextChoices):
     LESSONS_LEARNED = "lessons_learned", "Lessons learned"
     CAUSAL_ANALYSIS = "causal_analysis", "Causal analysis"
     TECHNOLOGY_SCAN = "technology_scan", "Technology scan"
+    SERVICE_REVIEW = "service_review", "Service review decision"
 
 
 class Category(models.TextChoices):

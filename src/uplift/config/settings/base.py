@@ -39,6 +39,7 @@ INSTALLED_APPS = [
     "uplift.apps.measurements",
     "uplift.apps.improvements",
     "uplift.apps.deployments",
+    "uplift.apps.service_portfolio",
 ]
 
 MIDDLEWARE = [

@@ -15,7 +15,8 @@ Rules:
   ``improvements.add_proposal``;
 - an ``appraisal_weakness`` source names a weakness finding, an ``appraisal_finding``
   any finding, a ``qppo_shortfall`` a QPPO; lessons learned, causal analyses and
-  technology scans name their record in ``source_reference``; only those sources link
+  technology scans and service review decisions name their record in
+  ``source_reference``; only those sources link
   to a finding or an objective;
 - a finding source addresses the finding's process area and practices unless others
   are given; a practice's process area is always among the addressed areas;
@@ -105,6 +106,7 @@ _REFERENCED_SOURCES: dict[str, str] = {
     SourceKind.LESSONS_LEARNED: "the lessons-learned record",
     SourceKind.CAUSAL_ANALYSIS: "the causal analysis",
     SourceKind.TECHNOLOGY_SCAN: "the technology scan",
+    SourceKind.SERVICE_REVIEW: "the service review decision",
 }
 # Numbers a form or request may clear (None); the text fields take "" instead.
 _NULLABLE = frozenset(
