@@ -2,13 +2,19 @@
 
 Source: MOF Plan and Optimize (seed 003) asks that IT services be *valuable and
 compelling*, *predictable and reliable*, *compliant*, *cost-effective* and *able to
-adapt to the changing needs of the business*. The seed lists these five outcomes
-(issue 7 speaks of "six"; it counts the six kinds of evidence). The Reliability SMF
-(availability, capacity, continuity) gives the reliability measures.
+adapt to the changing needs of the business*. The seed's bullet list has five
+outcomes, and its text names seven qualities ("compelling, valuable, predictable,
+reliable, compliant, adaptable, and cost-effective"). Uplift scores six, one per kind
+of named evidence (issue 7): *predictable and reliable* is split into **predictable**
+(service-level objectives met period after period) and **reliable** (availability,
+with continuity testing; the Reliability SMF: availability, capacity, continuity),
+because the two can diverge and each needs its own owner's attention.
 
 - :func:`slo_attainment`: is a service-level objective met in one period, from that
   period's observations (the mean against the target, or the share of observations
   meeting the target against a required share). An empty period is ``no_data``.
+  :func:`slo_attainment_from_totals` is the same rule from the totals a database
+  aggregates (count, sum, count meeting the target).
 - :func:`availability`, :func:`utilization`: percentages, with
   :class:`ServiceOutcomeError` for impossible inputs.
 - :func:`continuity_test_status`: never tested, failed, overdue by N days, or due in
@@ -18,7 +24,8 @@ adapt to the changing needs of the business*. The seed lists these five outcomes
   as text, the figures used and a sentence saying why. :func:`outcome_rules` gives
   the rules alone, for a page that shows them before any evidence exists.
 
-Ties at a threshold meet it. Undefined figures are ``None``, never a sentinel.
+Ties at a threshold meet it (a computed figure within one part in 10⁹ of the threshold
+is a tie). Undefined figures are ``None``, never a sentinel.
 
 Exception tree::
 
@@ -39,6 +46,7 @@ from enum import StrEnum
 from typing import Literal
 
 __all__ = [
+    "OUTCOME_TITLES",
     "Attainment",
     "AttainmentStatus",
     "ComplianceCheck",
@@ -59,6 +67,7 @@ __all__ = [
     "outcome_rules",
     "scorecard",
     "slo_attainment",
+    "slo_attainment_from_totals",
     "utilization",
 ]
 
@@ -86,7 +95,17 @@ def _finite(name: str, value: float) -> float:
 
 
 def _meets(value: float, target: float, direction: Direction) -> bool:
+    """One observation against the target: exact (as a database compares it)."""
     return value >= target if direction == "higher" else value <= target
+
+
+_TIE_TOLERANCE = 1e-9
+
+
+def _at_least(value: float, bound: float) -> bool:
+    """``value ≥ bound``, a tie within one part in 10⁹ meeting it: a computed figure (a
+    mean, a share, a slope) carries rounding that depends on the order of addition."""
+    return value >= bound or math.isclose(value, bound, rel_tol=_TIE_TOLERANCE, abs_tol=1e-12)
 
 
 # SLO attainment ----------------------------------------------------------------------
@@ -138,6 +157,70 @@ class Attainment:
         }
 
 
+def _check_slo_arguments(
+    target: float, direction: Direction, statistic: Statistic, required_share: float | None
+) -> tuple[float, float | None]:
+    if direction not in ("higher", "lower"):
+        raise ServiceOutcomeError(f"direction must be 'higher' or 'lower', got {direction!r}.")
+    if statistic not in ("mean", "share_meeting"):
+        raise ServiceOutcomeError(
+            f"statistic must be 'mean' or 'share_meeting', got {statistic!r}."
+        )
+    target = _finite("target", target)
+    if statistic == "share_meeting":
+        if required_share is None:
+            raise ServiceOutcomeError("required_share is needed for statistic 'share_meeting'.")
+        required_share = _finite("required_share", required_share)
+        if not 0.0 <= required_share <= 1.0:
+            raise ServiceOutcomeError(f"required_share must be in [0, 1], got {required_share}.")
+    elif required_share is not None:
+        raise ServiceOutcomeError("required_share applies only to statistic 'share_meeting'.")
+    return target, required_share
+
+
+def _judge_period(
+    *,
+    n: int,
+    total: float,
+    meeting: int,
+    target: float,
+    direction: Direction,
+    statistic: Statistic,
+    required_share: float | None,
+) -> Attainment:
+    comparator = "≥" if direction == "higher" else "≤"
+
+    def result(status: AttainmentStatus, value: float | None, detail: str) -> Attainment:
+        return Attainment(
+            status=status,
+            n=n,
+            value=value,
+            target=target,
+            direction=direction,
+            statistic=statistic,
+            detail=detail,
+            required_share=required_share,
+        )
+
+    if n == 0:
+        return result(AttainmentStatus.NO_DATA, None, "No observations in the period.")
+    if statistic == "mean":
+        mean = total / n
+        ok = _at_least(mean, target) if direction == "higher" else _at_least(target, mean)
+        verb = "meets" if ok else "misses"
+        detail = f"Mean {_fmt(mean)} of {n} observation(s) {verb} {comparator} {_fmt(target)}."
+        return result(AttainmentStatus.MET if ok else AttainmentStatus.MISSED, mean, detail)
+    assert required_share is not None  # noqa: S101 - checked by the caller; narrows the type
+    share = meeting / n
+    ok = share >= required_share  # a ratio of counts: a tie rounds as the bound does
+    verb = "meets" if ok else "misses"
+    detail = (
+        f"{meeting} of {n} observation(s) {comparator} {_fmt(target)}: {_pct(share)}, which "
+        f"{verb} the required {_pct(required_share)}."
+    )
+    return result(AttainmentStatus.MET if ok else AttainmentStatus.MISSED, share, detail)
+
+
 def slo_attainment(
     values: Sequence[float],
     *,
@@ -156,61 +239,63 @@ def slo_attainment(
       ≥ 0.95 of incidents). ``required_share`` is required here and refused for
       ``mean``.
 
-    Ties meet. No observations → ``no_data`` with ``value`` None.
+    Ties meet (a mean within one part in 10⁹ of the target is a tie: sums of floats
+    differ in their last bits with the order of addition). No observations →
+    ``no_data`` with ``value`` None.
 
     Raises:
         ServiceOutcomeError: unknown direction or statistic, a non-finite value or
             target, or a required share missing, misplaced or outside [0, 1].
     """
-    if direction not in ("higher", "lower"):
-        raise ServiceOutcomeError(f"direction must be 'higher' or 'lower', got {direction!r}.")
-    if statistic not in ("mean", "share_meeting"):
-        raise ServiceOutcomeError(
-            f"statistic must be 'mean' or 'share_meeting', got {statistic!r}."
-        )
-    target = _finite("target", target)
+    target, required_share = _check_slo_arguments(target, direction, statistic, required_share)
     observations = [_finite(f"values[{i}]", v) for i, v in enumerate(values)]
-    if statistic == "share_meeting":
-        if required_share is None:
-            raise ServiceOutcomeError("required_share is needed for statistic 'share_meeting'.")
-        required_share = _finite("required_share", required_share)
-        if not 0.0 <= required_share <= 1.0:
-            raise ServiceOutcomeError(f"required_share must be in [0, 1], got {required_share}.")
-    elif required_share is not None:
-        raise ServiceOutcomeError("required_share applies only to statistic 'share_meeting'.")
-    comparator = "≥" if direction == "higher" else "≤"
-
-    def result(status: AttainmentStatus, value: float | None, detail: str) -> Attainment:
-        return Attainment(
-            status=status,
-            n=len(observations),
-            value=value,
-            target=target,
-            direction=direction,
-            statistic=statistic,
-            detail=detail,
-            required_share=required_share,
-        )
-
-    if not observations:
-        return result(AttainmentStatus.NO_DATA, None, "No observations in the period.")
-    n = len(observations)
-    if statistic == "mean":
-        mean = math.fsum(observations) / n
-        ok = _meets(mean, target, direction)
-        verb = "meets" if ok else "misses"
-        detail = f"Mean {_fmt(mean)} of {n} observation(s) {verb} {comparator} {_fmt(target)}."
-        return result(AttainmentStatus.MET if ok else AttainmentStatus.MISSED, mean, detail)
-    assert required_share is not None  # noqa: S101 - checked above; narrows the type for mypy
-    meeting = sum(_meets(v, target, direction) for v in observations)
-    share = meeting / n
-    ok = share >= required_share
-    verb = "meets" if ok else "misses"
-    detail = (
-        f"{meeting} of {n} observation(s) {comparator} {_fmt(target)}: {_pct(share)}, which "
-        f"{verb} the required {_pct(required_share)}."
+    return _judge_period(
+        n=len(observations),
+        total=math.fsum(observations),
+        meeting=sum(_meets(v, target, direction) for v in observations),
+        target=target,
+        direction=direction,
+        statistic=statistic,
+        required_share=required_share,
     )
-    return result(AttainmentStatus.MET if ok else AttainmentStatus.MISSED, share, detail)
+
+
+def slo_attainment_from_totals(
+    *,
+    n: int,
+    total: float,
+    meeting: int | None,
+    target: float,
+    direction: Direction,
+    statistic: Statistic = "mean",
+    required_share: float | None = None,
+) -> Attainment:
+    """:func:`slo_attainment` from a period's totals, as a database aggregates them:
+    ``n`` observations summing to ``total``, of which ``meeting`` meet ``target`` in
+    ``direction`` (needed for ``share_meeting`` only). Same rules, same result.
+
+    Raises:
+        ServiceOutcomeError: as :func:`slo_attainment`; also a negative ``n``, a
+            ``meeting`` count missing (for ``share_meeting``) or outside [0, n], or a
+            non-finite total.
+    """
+    target, required_share = _check_slo_arguments(target, direction, statistic, required_share)
+    if isinstance(n, bool) or not isinstance(n, int) or n < 0:
+        raise ServiceOutcomeError(f"n must be a count (an integer ≥ 0), got {n!r}.")
+    total = _finite("total", total)
+    if statistic == "share_meeting" and meeting is None:
+        raise ServiceOutcomeError("meeting is needed for statistic 'share_meeting'.")
+    if meeting is not None and not 0 <= meeting <= n:
+        raise ServiceOutcomeError(f"meeting must be in [0, n={n}], got {meeting}.")
+    return _judge_period(
+        n=n,
+        total=total,
+        meeting=meeting or 0,
+        target=target,
+        direction=direction,
+        statistic=statistic,
+        required_share=required_share,
+    )
 
 
 # Availability and capacity -----------------------------------------------------------
@@ -236,7 +321,9 @@ def availability(uptime_minutes: float, scheduled_minutes: float) -> float:
         raise ServiceOutcomeError(
             f"uptime_minutes ({_fmt(uptime)}) exceeds scheduled_minutes ({_fmt(scheduled)})."
         )
-    return 100.0 * uptime / scheduled
+    # The ratio first: rounding is monotone, so uptime == scheduled gives exactly 100.0
+    # (100 * uptime / scheduled can round to 100.00000000000001).
+    return 100.0 * (uptime / scheduled)
 
 
 def utilization(used: float, capacity: float) -> float:
@@ -361,15 +448,17 @@ class Outcome(StrEnum):
     """The outcomes of MOF Plan and Optimize (seed 003), in the seed's order."""
 
     VALUABLE = "valuable_and_compelling"
-    RELIABLE = "predictable_and_reliable"
+    PREDICTABLE = "predictable"
+    RELIABLE = "reliable"
     COMPLIANT = "compliant"
     COST_EFFECTIVE = "cost_effective"
     ADAPTABLE = "able_to_adapt"
 
 
-_TITLES = {
+OUTCOME_TITLES: dict[Outcome, str] = {
     Outcome.VALUABLE: "Valuable and compelling",
-    Outcome.RELIABLE: "Predictable and reliable",
+    Outcome.PREDICTABLE: "Predictable",
+    Outcome.RELIABLE: "Reliable",
     Outcome.COMPLIANT: "Compliant",
     Outcome.COST_EFFECTIVE: "Cost-effective",
     Outcome.ADAPTABLE: "Able to adapt",
@@ -568,13 +657,19 @@ def outcome_rules(rules: ScorecardRules) -> tuple[OutcomeRule, ...]:
             f"met when mean customer satisfaction ≥ {_fmt(r.satisfaction_target)}; at risk "
             f"when ≥ {_fmt(r.satisfaction_at_risk_floor)}; otherwise not met.",
         ),
+        Outcome.PREDICTABLE: (
+            ("slo_attainments",),
+            f"met when service-level objectives are met in ≥ {_pct(r.slo_met_share)} of "
+            f"their periods; at risk when in ≥ {_pct(r.slo_at_risk_share)}; otherwise not "
+            "met. Periods without data are not counted.",
+        ),
         Outcome.RELIABLE: (
-            ("slo_attainments", "availability_percent", "continuity"),
-            f"met when SLOs are met in ≥ {_pct(r.slo_met_share)} of periods, availability ≥ "
-            f"{_fmt(r.availability_met_percent)} % and no continuity test is never done, "
-            f"failed or overdue; not met when SLOs are met in < {_pct(r.slo_at_risk_share)} "
-            f"of periods or availability < {_fmt(r.availability_at_risk_percent)} %; "
-            "otherwise at risk.",
+            ("availability_percent", "continuity"),
+            f"met when availability ≥ {_fmt(r.availability_met_percent)} % and no "
+            "continuity plan is never tested, failed or overdue; not met when availability "
+            f"< {_fmt(r.availability_at_risk_percent)} %; otherwise at risk (a continuity "
+            "plan needing a test makes it at risk at best, even without availability "
+            "figures).",
         ),
         Outcome.COMPLIANT: (
             ("compliance_checks",),
@@ -597,20 +692,21 @@ def outcome_rules(rules: ScorecardRules) -> tuple[OutcomeRule, ...]:
         ),
     }
     return tuple(
-        OutcomeRule(o, _TITLES[o], texts[o][0], f"{_TITLES[o]}: {texts[o][1]}") for o in Outcome
+        OutcomeRule(o, OUTCOME_TITLES[o], texts[o][0], f"{OUTCOME_TITLES[o]}: {texts[o][1]}")
+        for o in Outcome
     )
 
 
 def _band_higher(value: float, met: float, at_risk: float) -> OutcomeStatus:
-    if value >= met:
+    if _at_least(value, met):
         return OutcomeStatus.MET
-    return OutcomeStatus.AT_RISK if value >= at_risk else OutcomeStatus.NOT_MET
+    return OutcomeStatus.AT_RISK if _at_least(value, at_risk) else OutcomeStatus.NOT_MET
 
 
 def _band_lower(value: float, met: float, at_risk: float) -> OutcomeStatus:
-    if value <= met:
+    if _at_least(met, value):
         return OutcomeStatus.MET
-    return OutcomeStatus.AT_RISK if value <= at_risk else OutcomeStatus.NOT_MET
+    return OutcomeStatus.AT_RISK if _at_least(at_risk, value) else OutcomeStatus.NOT_MET
 
 
 def _valuable(
@@ -625,41 +721,47 @@ def _valuable(
     return status, f"Mean satisfaction {_fmt(mean)} from {len(scores)} response(s).", figures
 
 
-def _reliable(
+def _predictable(
     ev: ServiceEvidence, r: ScorecardRules
 ) -> tuple[OutcomeStatus, str, dict[str, object]]:
     judged = [a for a in ev.slo_attainments if a.status is not AttainmentStatus.NO_DATA]
     met = sum(a.status is AttainmentStatus.MET for a in judged)
     share = met / len(judged) if judged else None
+    figures: dict[str, object] = {
+        "slo_periods": len(judged),
+        "slo_periods_met": met,
+        "slo_share_met": share,
+    }
+    if share is None:
+        return OutcomeStatus.NO_EVIDENCE, "No service-level objective periods with data.", figures
+    status = _band_higher(share, r.slo_met_share, r.slo_at_risk_share)
+    return status, f"SLOs met in {met} of {len(judged)} period(s) ({_pct(share)}).", figures
+
+
+def _reliable(
+    ev: ServiceEvidence, r: ScorecardRules
+) -> tuple[OutcomeStatus, str, dict[str, object]]:
     avail = ev.availability_percent
     if avail is not None:
         avail = _finite("availability_percent", avail)
     attention = [c for c in ev.continuity if c.needs_attention]
     figures: dict[str, object] = {
-        "slo_periods": len(judged),
-        "slo_periods_met": met,
-        "slo_share_met": share,
         "availability_percent": avail,
+        "continuity_plans": len(ev.continuity),
         "continuity_attention": [c.detail for c in attention],
     }
-    if share is None and avail is None:
-        return OutcomeStatus.NO_EVIDENCE, "No SLO periods with data and no availability.", figures
-    statuses: list[OutcomeStatus] = []
-    reasons: list[str] = []
-    if share is not None:
-        statuses.append(_band_higher(share, r.slo_met_share, r.slo_at_risk_share))
-        reasons.append(f"SLOs met in {met} of {len(judged)} period(s) ({_pct(share)})")
-    if avail is not None:
-        statuses.append(
-            _band_higher(avail, r.availability_met_percent, r.availability_at_risk_percent)
-        )
-        reasons.append(f"availability {_fmt(avail)} %")
+    needs_test = f"{len(attention)} continuity plan(s) never tested, failed or overdue"
+    if avail is None:
+        if attention:
+            # A plan needing a test is evidence of risk on its own; nothing shows "met".
+            return OutcomeStatus.AT_RISK, f"No availability measured; {needs_test}.", figures
+        return OutcomeStatus.NO_EVIDENCE, "No availability measured.", figures
+    status = _band_higher(avail, r.availability_met_percent, r.availability_at_risk_percent)
+    reason = f"Availability {_fmt(avail)} %"
     if attention:
-        statuses.append(OutcomeStatus.AT_RISK)
-        reasons.append(f"{len(attention)} continuity plan(s) never tested, failed or overdue")
-    status = max(statuses, key=_SEVERITY.__getitem__)
-    reason = "; ".join(reasons)
-    return status, reason[0].upper() + reason[1:] + ".", figures
+        status = max(status, OutcomeStatus.AT_RISK, key=_SEVERITY.__getitem__)
+        reason += f"; {needs_test}"
+    return status, reason + ".", figures
 
 
 def _compliant(
@@ -746,6 +848,7 @@ def _adaptable(
 
 _JUDGES = {
     Outcome.VALUABLE: _valuable,
+    Outcome.PREDICTABLE: _predictable,
     Outcome.RELIABLE: _reliable,
     Outcome.COMPLIANT: _compliant,
     Outcome.COST_EFFECTIVE: _cost_effective,
@@ -757,7 +860,9 @@ def scorecard(evidence: ServiceEvidence, rules: ScorecardRules) -> Scorecard:
     """Judge each outcome of seed 003 from ``evidence`` under ``rules``.
 
     The rule of each outcome is :func:`outcome_rules`; missing evidence gives
-    ``no_evidence``, never a guess. Reliability takes the worst of its parts.
+    ``no_evidence``, never a guess. Reliability takes the worse of availability and
+    continuity (a continuity plan needing a test makes it at risk at best, and at risk
+    when no availability is measured).
 
     Raises:
         ServiceOutcomeError: impossible evidence (negative cost or lead time, demand not
