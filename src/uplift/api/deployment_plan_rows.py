@@ -21,7 +21,6 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any, TypeVar
 
-from django.contrib.auth import get_user_model
 from django.db.models import Model, QuerySet
 from django.http import Http404
 from drf_spectacular.types import OpenApiTypes
@@ -37,6 +36,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 
 from uplift.api.errors import ErrorSerializer, detail_errors
+from uplift.api.helpers import active_users, user_name
 from uplift.api.measurement_shapes import inline_enum
 from uplift.apps.deployments.choices import RiskType, StakeholderKind
 from uplift.apps.deployments.models import (
@@ -88,14 +88,6 @@ CONTENT_CHANGE = (
 RowT = TypeVar("RowT", bound=Model)
 
 
-def _active_users() -> QuerySet[Any]:
-    return get_user_model()._default_manager.filter(is_active=True)
-
-
-def _name(user: Any) -> str:
-    return str(user.get_full_name() or user.get_username()) if user is not None else ""
-
-
 # Shapes ----------------------------------------------------------------------------------------
 
 
@@ -115,14 +107,14 @@ class DeploymentStakeholderSerializer(serializers.ModelSerializer):
 
     @extend_schema_field(OpenApiTypes.STR)
     def get_name(self, stakeholder: Stakeholder) -> str:
-        return _name(stakeholder.user)
+        return user_name(stakeholder.user)
 
 
 class DeploymentStakeholderInputSerializer(serializers.Serializer):
     """A stakeholder to name: who, which kind, and whether their agreement is needed."""
 
     user = serializers.SlugRelatedField(
-        slug_field="username", queryset=_active_users(), help_text="Sign-in name."
+        slug_field="username", queryset=active_users(), help_text="Sign-in name."
     )
     kind = inline_enum(StakeholderKind.values)
     required = serializers.BooleanField(  # type: ignore[assignment]

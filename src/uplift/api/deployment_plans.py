@@ -37,8 +37,6 @@ from __future__ import annotations
 
 from typing import Any
 
-from django.contrib.auth import get_user_model
-from django.core.exceptions import PermissionDenied
 from django.db.models import QuerySet
 from django.http import Http404
 from drf_spectacular.types import OpenApiTypes
@@ -58,6 +56,7 @@ from rest_framework.views import APIView
 
 from uplift.api.deployment_plan_rows import PlanRowsMixin
 from uplift.api.errors import LIST_ERRORS, ErrorSerializer, detail_errors
+from uplift.api.helpers import active_users, require, user_name
 from uplift.api.measurement_shapes import inline_enum
 from uplift.api.pagination import LimitOffsetPagination
 from uplift.api.viewsets import ReadOnlyViewSet
@@ -116,20 +115,6 @@ CONTENT_FIELDS = [
     "payback_target_months",
     "response_time_target_days",
 ]
-
-
-def _active_users() -> QuerySet[Any]:
-    return get_user_model()._default_manager.filter(is_active=True)
-
-
-def _name(user: Any) -> str:
-    return str(user.get_full_name() or user.get_username()) if user is not None else ""
-
-
-def _require(allowed: bool, message: str) -> None:
-    """The door check of ``apps/deployments/permissions.py``; the service checks again."""
-    if not allowed:
-        raise PermissionDenied(message)
 
 
 # Shapes shared with the other deployment modules -----------------------------------------------
@@ -216,7 +201,7 @@ class DeploymentSignOffSerializer(serializers.ModelSerializer):
 
     @extend_schema_field(OpenApiTypes.STR)
     def get_stakeholder_name(self, signoff: SignOff) -> str:
-        return _name(signoff.stakeholder)
+        return user_name(signoff.stakeholder)
 
 
 class DeploymentSignOffRowSerializer(serializers.Serializer):
@@ -327,7 +312,7 @@ class DeploymentPlanSerializer(DeploymentPlanSummarySerializer):
 class _PlanInputSerializer(serializers.Serializer):
     owner = serializers.SlugRelatedField(
         slug_field="username",
-        queryset=_active_users(),
+        queryset=active_users(),
         required=False,
         help_text="Sign-in name (default: you).",
     )
@@ -390,7 +375,7 @@ class DeploymentSignOffRequestSerializer(serializers.Serializer):
 
     stakeholders = serializers.SlugRelatedField(
         slug_field="username",
-        queryset=_active_users(),
+        queryset=active_users(),
         many=True,
         required=False,
         help_text="Sign-in names of stakeholders of the plan; omit to ask all of them.",
@@ -585,7 +570,7 @@ class DeploymentPlanViewSet(
 
     def _editable(self, pk: Any, doing: str) -> DeploymentPlan:
         plan = self._plan(pk)
-        _require(rules.plan_can_edit(self.request.user, plan), f"You may not {doing}.")
+        require(rules.plan_can_edit(self.request.user, plan), f"You may not {doing}.")
         return plan
 
     def _detail(self, plan: DeploymentPlan, code: int = status.HTTP_200_OK) -> Response:
@@ -716,7 +701,7 @@ class DeploymentPlanViewSet(
         )
         if found is None:
             raise Http404("No such sign-off of this plan.")
-        _require(
+        require(
             rules.plan_can_signoff(request.user, found),
             "You may not decide this sign-off: only the stakeholder asked may, once, for the "
             "plan's current revision.",

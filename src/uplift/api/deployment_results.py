@@ -24,7 +24,6 @@ from collections.abc import Sequence
 from typing import Any
 
 import django_filters
-from django.core.exceptions import PermissionDenied
 from django.db.models import QuerySet
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import (
@@ -41,6 +40,7 @@ from rest_framework.routers import DefaultRouter
 from rest_framework.views import APIView
 
 from uplift.api.errors import LIST_ERRORS, ErrorSerializer, detail_errors
+from uplift.api.helpers import require
 from uplift.api.measurement_shapes import inline_enum
 from uplift.api.viewsets import ReadOnlyViewSet
 from uplift.apps.deployments import permissions as rules
@@ -69,12 +69,6 @@ WRITE_ERRORS = {
         description="Not signed in, or not allowed to make this change.",
     ),
 }
-
-
-def _require(allowed: bool, message: str) -> None:
-    """The door check of ``apps/deployments/permissions.py``; the service checks again."""
-    if not allowed:
-        raise PermissionDenied(message)
 
 
 class _SeePermission(permissions.BasePermission):
@@ -284,7 +278,7 @@ class ResultViewSet(ReadOnlyViewSet):
         serializer = DeploymentResultEvaluateSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
         plan = serializer.validated_data["plan"]
-        _require(
+        require(
             rules.plan_can_edit(request.user, plan),
             f"You may not evaluate the results of {plan.reference}.",
         )
@@ -329,7 +323,7 @@ class LessonViewSet(mixins.CreateModelMixin, ReadOnlyViewSet):
     def perform_create(self, serializer: Any) -> None:
         data = dict(serializer.validated_data)
         plan = data.pop("plan")
-        _require(
+        require(
             rules.lesson_can_add(self.request.user, plan),
             f"You may not record lessons of {plan.reference}.",
         )
@@ -371,7 +365,7 @@ class ResultRevisionViewSet(mixins.CreateModelMixin, ReadOnlyViewSet):
     def perform_create(self, serializer: Any) -> None:
         data = dict(serializer.validated_data)
         plan = data.pop("plan")
-        _require(
+        require(
             rules.plan_can_edit(self.request.user, plan),
             f"You may not record revisions of {plan.reference}.",
         )

@@ -27,7 +27,6 @@ from __future__ import annotations
 from typing import Any
 
 import django_filters
-from django.core.exceptions import PermissionDenied
 from django.db import transaction
 from django.db.models import QuerySet
 from drf_spectacular.types import OpenApiTypes
@@ -45,6 +44,7 @@ from rest_framework.routers import DefaultRouter
 from rest_framework.views import APIView
 
 from uplift.api.errors import LIST_ERRORS, ErrorSerializer, detail_errors
+from uplift.api.helpers import require
 from uplift.api.measurement_shapes import inline_enum
 from uplift.api.viewsets import ReadOnlyViewSet
 from uplift.apps.deployments import permissions as rules
@@ -86,12 +86,6 @@ CONFLICT = {
 def _asset_versions() -> QuerySet[Any]:
     # The organization's model, reached through the foreign key (no import of its models).
     return Target._meta.get_field("process_version").related_model._default_manager.all()
-
-
-def _require(allowed: bool, message: str) -> None:
-    """The door check of ``apps/deployments/permissions.py``; the service checks again."""
-    if not allowed:
-        raise PermissionDenied(message)
 
 
 # Filters ---------------------------------------------------------------------------------------
@@ -364,7 +358,7 @@ class DeploymentTargetViewSet(mixins.UpdateModelMixin, ReadOnlyViewSet):
     )
     def partial_update(self, request: Request, *args: Any, **kwargs: Any) -> Response:
         target = self.get_object()
-        _require(
+        require(
             rules.target_can_update(request.user, target),
             f"You may not update the target {target.work_activity.name} of "
             f"{target.plan.reference}.",
@@ -412,7 +406,7 @@ class DeploymentTargetViewSet(mixins.UpdateModelMixin, ReadOnlyViewSet):
         values = dict(serializer.validated_data)
         plan, targets = values.pop("plan"), values.pop("targets")
         for target in targets:
-            _require(
+            require(
                 rules.target_can_update(request.user, target),
                 f"You may not update the target {target.work_activity.name} of "
                 f"{target.plan.reference}.",
@@ -435,7 +429,7 @@ class DeploymentTargetViewSet(mixins.UpdateModelMixin, ReadOnlyViewSet):
         serializer.is_valid(raise_exception=True)
         values = dict(serializer.validated_data)
         plan = values.pop("plan")
-        _require(
+        require(
             rules.plan_can_edit(request.user, plan),
             f"You may not add targets to {plan.reference}.",
         )
@@ -453,7 +447,7 @@ class DeploymentTargetViewSet(mixins.UpdateModelMixin, ReadOnlyViewSet):
     @action(detail=True, methods=["post"], filter_backends=[], pagination_class=None)
     def exclude(self, request: Request, pk: Any = None) -> Response:
         target = self.get_object()
-        _require(
+        require(
             rules.plan_can_edit(request.user, target.plan),
             f"You may not exclude targets of {target.plan.reference}.",
         )
@@ -472,7 +466,7 @@ class DeploymentTargetViewSet(mixins.UpdateModelMixin, ReadOnlyViewSet):
     @action(detail=True, methods=["post"], filter_backends=[], pagination_class=None)
     def include(self, request: Request, pk: Any = None) -> Response:
         target = self.get_object()
-        _require(
+        require(
             rules.plan_can_edit(request.user, target.plan),
             f"You may not include targets in {target.plan.reference}.",
         )

@@ -27,7 +27,6 @@ from __future__ import annotations
 from typing import Any
 
 import django_filters
-from django.core.exceptions import PermissionDenied
 from django.db.models import Count, Prefetch, Q, QuerySet
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import (
@@ -44,6 +43,7 @@ from rest_framework.routers import DefaultRouter
 from rest_framework.views import APIView
 
 from uplift.api.errors import LIST_ERRORS, ErrorSerializer, detail_errors
+from uplift.api.helpers import require
 from uplift.api.measurement_shapes import inline_enum
 from uplift.api.viewsets import ReadOnlyViewSet
 from uplift.apps.deployments import permissions as rules
@@ -99,14 +99,8 @@ CONFLICT = {
 }
 
 
-def _require(allowed: bool, message: str) -> None:
-    """The door check of ``apps/deployments/permissions.py``; the service checks again."""
-    if not allowed:
-        raise PermissionDenied(message)
-
-
 def _editable(user: Any, wave: Wave, doing: str) -> None:
-    _require(
+    require(
         rules.plan_can_edit(user, wave.plan),
         f"You may not {doing} of {wave.plan.reference}.",
     )
@@ -407,7 +401,7 @@ class DeploymentWaveViewSet(
         serializer.is_valid(raise_exception=True)
         values = dict(serializer.validated_data)
         plan = values.pop("plan")
-        _require(
+        require(
             rules.plan_can_edit(request.user, plan),
             f"You may not add waves to {plan.reference}.",
         )
@@ -495,7 +489,7 @@ class DeploymentWaveViewSet(
     def evaluate(self, request: Request, pk: Any = None) -> Response:
         wave = self.get_object()
         user = request.user
-        _require(
+        require(
             rules.plan_can_edit(user, wave.plan) or rules.gate_can_override(user),
             f"You may not evaluate the gates of {wave.plan.reference}.",
         )
@@ -531,7 +525,7 @@ class DeploymentWaveViewSet(
     @action(detail=True, methods=["post"], filter_backends=[], pagination_class=None)
     def override(self, request: Request, pk: Any = None) -> Response:
         wave = self.get_object()
-        _require(
+        require(
             rules.gate_can_override(request.user),
             "You may not override a gate: that needs the sponsor's or the steering "
             "committee's authority.",

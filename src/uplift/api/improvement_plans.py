@@ -29,7 +29,6 @@ from __future__ import annotations
 
 from typing import Any
 
-from django.contrib.auth import get_user_model
 from django.db.models import Prefetch, QuerySet
 from django.http import Http404
 from drf_spectacular.utils import (
@@ -47,6 +46,7 @@ from rest_framework.routers import DefaultRouter
 from rest_framework.views import APIView
 
 from uplift.api.errors import LIST_ERRORS, ErrorSerializer, detail_errors
+from uplift.api.helpers import active_users, user_name
 from uplift.api.measurement_shapes import inline_enum
 from uplift.api.pagination import LimitOffsetPagination
 from uplift.api.viewsets import ReadOnlyViewSet
@@ -93,14 +93,6 @@ CONFLICT = {
 }
 
 
-def _active_users() -> QuerySet[Any]:
-    return get_user_model()._default_manager.filter(is_active=True)
-
-
-def _name(user: Any) -> str:
-    return str(user.get_full_name() or user.get_username()) if user is not None else ""
-
-
 # Serializers ----------------------------------------------------------------------------------
 
 
@@ -145,7 +137,7 @@ class ImprovementPlanReviewSerializer(serializers.ModelSerializer):
         read_only_fields = fields
 
     def get_reviewer_name(self, review: ReviewRequest) -> str:
-        return _name(review.reviewer)
+        return user_name(review.reviewer)
 
 
 class ImprovementPlanReviewerSerializer(serializers.Serializer):
@@ -274,7 +266,7 @@ def _content_fields() -> dict[str, serializers.Field]:
 
 class _PlanInputSerializer(serializers.Serializer):
     owner = serializers.SlugRelatedField(
-        slug_field="username", queryset=_active_users(), help_text="Sign-in name."
+        slug_field="username", queryset=active_users(), help_text="Sign-in name."
     )
     proposals = serializers.PrimaryKeyRelatedField(
         queryset=Proposal.objects.all(),
@@ -313,7 +305,7 @@ class ImprovementPlanPatchSerializer(_PlanInputSerializer):
 
 class ImprovementPlanReviewerInputSerializer(serializers.Serializer):
     reviewer = serializers.SlugRelatedField(
-        slug_field="username", queryset=_active_users(), help_text="Sign-in name."
+        slug_field="username", queryset=active_users(), help_text="Sign-in name."
     )
     required = serializers.BooleanField(  # type: ignore[assignment]
         default=True, help_text="The plan is approved when every required reviewer has."
