@@ -14,6 +14,7 @@ from benchmarks import (
     bench_matrix,
     bench_measurements,
     bench_rating,
+    bench_services,
 )
 
 BENCHMARKS = [
@@ -22,6 +23,7 @@ BENCHMARKS = [
     bench_matrix,
     bench_measurements,
     bench_deployments,
+    bench_services,
 ]
 
 

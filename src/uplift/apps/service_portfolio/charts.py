@@ -1,0 +1,177 @@
+"""Charts of the service portfolio's pages, drawn on the server as SVG (no JavaScript).
+
+``attainment_svg`` draws a service-level objective's attainment per period
+(``selectors_scorecard.slo_attainments``): the period's statistic (the mean, or the
+share of observations meeting the target, in %) against the target as a dashed line.
+A met period is a filled circle, a missed one a cross, so the status does not rest on
+colour alone; a period without data leaves a gap and a mark on the axis. The SVG has a
+title and a description saying the counts and the latest period (``role="img"``), and
+the page shows the same figures as a data table beside it. Texts are escaped; the
+markup is built here, not in templates.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Sequence
+
+from django.utils.html import escape
+from django.utils.safestring import SafeString, mark_safe
+
+from uplift.apps.service_portfolio.selectors_scorecard import PeriodAttainment
+from uplift.domain.service_outcomes import AttainmentStatus
+
+__all__ = ["MET_COLOUR", "MISSED_COLOUR", "TARGET_COLOUR", "attainment_svg"]
+
+WIDTH = 720
+HEIGHT = 280
+LEFT, RIGHT, TOP, BOTTOM = 56, 16, 16, 48
+MET_COLOUR = "#15803d"
+MISSED_COLOUR = "#b91c1c"
+TARGET_COLOUR = "#b45309"
+LINE_COLOUR = "#475569"
+
+
+def _fmt(value: float) -> str:
+    return f"{value:,.3f}".rstrip("0").rstrip(".")
+
+
+def _range(values: Sequence[float], target: float) -> tuple[float, float]:
+    """A y range holding the values and the target, with a margin; never empty."""
+    low, high = min(*values, target), max(*values, target)
+    if math.isclose(low, high):
+        pad = abs(low) * 0.01 or 1.0
+        return low - pad, high + pad
+    pad = (high - low) * 0.1
+    return low - pad, high + pad
+
+
+def attainment_svg(
+    rows: Sequence[PeriodAttainment],
+    *,
+    title: str,
+    unit: str = "",
+    element_id: str = "attainment",
+) -> SafeString:
+    """The attainment per period as an inline SVG element (empty without periods).
+
+    A share objective is drawn in percent on a 0 to 100 axis, the required share as the
+    target line; a mean objective in the measure's ``unit`` around its values and
+    target. ``element_id`` prefixes the ids of the title and the description.
+    """
+    if not rows:
+        return mark_safe("")
+    first = rows[0].attainment
+    share = first.statistic == "share_meeting"
+    scale = 100.0 if share else 1.0
+    target = (first.required_share or 0.0) * 100.0 if share else first.target
+    values = [r.attainment.value * scale for r in rows if r.attainment.value is not None]
+    low, high = (0.0, 100.0) if share else _range(values or [target], target)
+    axis_unit = "%" if share else unit
+    plot_w, plot_h = WIDTH - LEFT - RIGHT, HEIGHT - TOP - BOTTOM
+    step = plot_w / len(rows)
+
+    def x_of(index: int) -> float:
+        return LEFT + step * (index + 0.5)
+
+    def y_of(value: float) -> float:
+        return TOP + plot_h * (1 - (value - low) / (high - low))
+
+    parts: list[str] = []
+    for i in range(5):
+        tick = low + (high - low) * i / 4
+        y = y_of(tick)
+        parts.append(
+            f'<line x1="{LEFT}" y1="{y:.1f}" x2="{WIDTH - RIGHT}" y2="{y:.1f}" '
+            f'stroke="#e2e8f0" stroke-width="1"/>'
+            f'<text x="{LEFT - 6}" y="{y + 4:.1f}" text-anchor="end" font-size="11" '
+            f'fill="#475569">{escape(_fmt(tick))}</text>'
+        )
+    label_every = max(1, math.ceil(len(rows) / 12))  # at most 12 labels
+    for index, row in enumerate(rows):
+        x = x_of(index)
+        if index % label_every == 0 or index == len(rows) - 1:
+            parts.append(
+                f'<text x="{x:.1f}" y="{HEIGHT - BOTTOM + 16}" text-anchor="middle" '
+                f'font-size="11" fill="#475569">{escape(row.label)}</text>'
+            )
+        if row.attainment.status is AttainmentStatus.NO_DATA:
+            parts.append(
+                f'<text x="{x:.1f}" y="{HEIGHT - BOTTOM - 4}" text-anchor="middle" '
+                f'font-size="10" fill="#64748b">n/a</text>'
+            )
+    parts.append(
+        f'<line x1="{LEFT}" y1="{HEIGHT - BOTTOM}" x2="{WIDTH - RIGHT}" y2="{HEIGHT - BOTTOM}" '
+        f'stroke="#64748b" stroke-width="1"/>'
+        f'<line x1="{LEFT}" y1="{TOP}" x2="{LEFT}" y2="{HEIGHT - BOTTOM}" '
+        f'stroke="#64748b" stroke-width="1"/>'
+        f'<text x="{LEFT + plot_w / 2:.1f}" y="{HEIGHT - 8}" text-anchor="middle" '
+        f'font-size="12" fill="#334155">Period</text>'
+        f'<text x="14" y="{TOP + plot_h / 2:.1f}" text-anchor="middle" font-size="12" '
+        f'fill="#334155" transform="rotate(-90 14 {TOP + plot_h / 2:.1f})">'
+        f"{escape('Share meeting the target (%)' if share else (axis_unit or 'Value'))}</text>"
+    )
+    y_target = y_of(target)
+    parts.append(
+        f'<g class="attainment__target"><line x1="{LEFT}" y1="{y_target:.1f}" '
+        f'x2="{WIDTH - RIGHT}" y2="{y_target:.1f}" stroke="{TARGET_COLOUR}" stroke-width="1.5" '
+        f'stroke-dasharray="6 4"/><text x="{WIDTH - RIGHT - 4}" y="{y_target - 5:.1f}" '
+        f'text-anchor="end" font-size="11" fill="#92400e">'
+        f"{escape(('required ' if share else 'target ') + _fmt(target) + ' ' + axis_unit)}"
+        "</text></g>"
+    )
+    # The line, broken where a period has no data.
+    segment: list[str] = []
+    lines: list[str] = []
+    for index, row in enumerate(rows):
+        if row.attainment.value is None:
+            if len(segment) > 1:
+                lines.append(" ".join(segment))
+            segment = []
+            continue
+        segment.append(f"{x_of(index):.1f},{y_of(row.attainment.value * scale):.1f}")
+    if len(segment) > 1:
+        lines.append(" ".join(segment))
+    for points in lines:
+        parts.append(
+            f'<polyline points="{points}" fill="none" stroke="{LINE_COLOUR}" stroke-width="1.5"/>'
+        )
+    for index, row in enumerate(rows):
+        value = row.attainment.value
+        if value is None:
+            continue
+        x, y = x_of(index), y_of(value * scale)
+        if row.attainment.status is AttainmentStatus.MET:
+            parts.append(
+                f'<circle class="attainment__met" cx="{x:.1f}" cy="{y:.1f}" r="4" '
+                f'fill="{MET_COLOUR}"/>'
+            )
+        else:
+            parts.append(
+                f'<path class="attainment__missed" d="M{x - 4:.1f},{y - 4:.1f} '
+                f'L{x + 4:.1f},{y + 4:.1f} M{x - 4:.1f},{y + 4:.1f} L{x + 4:.1f},{y - 4:.1f}" '
+                f'stroke="{MISSED_COLOUR}" stroke-width="2.5"/>'
+            )
+    met = sum(r.attainment.status is AttainmentStatus.MET for r in rows)
+    missed = sum(r.attainment.status is AttainmentStatus.MISSED for r in rows)
+    empty = len(rows) - met - missed
+    latest = next((r for r in reversed(rows) if r.attainment.value is not None), None)
+    summary = (
+        f"{len(rows)} period(s) from {rows[0].label} to {rows[-1].label}: {met} met, "
+        f"{missed} missed, {empty} without data."
+    )
+    if latest is not None:
+        status = "met" if latest.attainment.status is AttainmentStatus.MET else "missed"
+        summary += (
+            f" Latest with data, {latest.label}: {_fmt((latest.attainment.value or 0) * scale)}"
+            f" {axis_unit} against {_fmt(target)} {axis_unit}, {status}."
+        )
+    title_id, desc_id = f"{element_id}-title", f"{element_id}-desc"
+    svg = (
+        f'<svg xmlns="http://www.w3.org/2000/svg" class="attainment" role="img" '
+        f'viewBox="0 0 {WIDTH} {HEIGHT}" width="{WIDTH}" height="{HEIGHT}" '
+        f'aria-labelledby="{escape(title_id)} {escape(desc_id)}">'
+        f'<title id="{escape(title_id)}">{escape(title)}</title>'
+        f'<desc id="{escape(desc_id)}">{escape(summary)}</desc>' + "".join(parts) + "</svg>"
+    )
+    return mark_safe(svg)  # noqa: S308  (every text in it is escaped above)
