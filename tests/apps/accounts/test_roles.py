@@ -187,6 +187,7 @@ SERVICES_REVIEW = frozenset(
         "service_portfolio.change_review",
         "service_portfolio.add_decision",
         "service_portfolio.change_decision",
+        "service_portfolio.add_compliancecheck",
         "service_portfolio.waive_compliancecheck",
     }
 )

@@ -204,6 +204,7 @@ _SERVICES_REVIEW: PermissionTable = {
         "change_review",
         "add_decision",
         "change_decision",
+        "add_compliancecheck",
         "waive_compliancecheck",
     )
 }

@@ -6,9 +6,10 @@ and that the services check again.
 - A service, its objectives, cost and demand, changes and continuity plans are edited by
   a portfolio manager, or by the service's owner holding the row's permission
   (``change_service``, ``add_servicelevelobjective``... the service owner role).
-- A compliance check is recorded by a portfolio manager or the service's owner
-  (``add_compliancecheck``); a *waiver* also needs ``waive_compliancecheck`` (process
-  group, sponsor, steering committee): an owner does not waive their own service.
+- A compliance check is recorded (``add_compliancecheck``) by a portfolio manager, the
+  service's owner, or a person who decides waivers; a *waiver* also needs
+  ``waive_compliancecheck`` (process group, sponsor, steering committee): an owner does
+  not waive their own service.
 - Policies are written with ``add_policy`` / ``change_policy`` (process group).
 - Reviews are opened and edited with ``add_review`` / ``change_review`` (process group,
   sponsor, steering committee); decisions are recorded with ``add_decision`` while the
@@ -85,9 +86,11 @@ def service_row_can(user: Any, service: Service, action: str, model: str) -> boo
 
 
 def compliance_can_record(user: Any, service: Service) -> bool:
+    """``add_compliancecheck`` and: a portfolio manager, the service's owner, or a person
+    who decides waivers (sponsor, steering committee), who must be able to record one."""
     if not _perm(user, "add_compliancecheck"):
         return False
-    return portfolio_can_manage(user) or _owns(user, service)
+    return portfolio_can_manage(user) or _owns(user, service) or compliance_can_waive(user)
 
 
 def compliance_can_waive(user: Any) -> bool:
