@@ -13,6 +13,7 @@ from collections import defaultdict
 from typing import Any
 
 from django.db.models import F, QuerySet
+from django.db.models.functions import Coalesce
 
 from uplift.apps.appraisals.choices import AreaScope, UnitKind
 from uplift.apps.appraisals.files import DEFAULT_SETTINGS
@@ -43,6 +44,7 @@ __all__ = [
     "AppraisalRows",
     "appraisal_get",
     "appraisal_get_unscoped",
+    "appraisal_latest_rated",
     "appraisal_list",
     "appraisal_rating",
     "appraisal_rating_inputs",
@@ -227,3 +229,21 @@ def appraisal_get_unscoped(*, pk: int) -> Appraisal:
     Raises ``Appraisal.DoesNotExist``.
     """
     return Appraisal.objects.select_related("model", "organizational_unit").get(pk=pk)
+
+
+def appraisal_latest_rated(*, organizational_unit_id: int, user: Any = None) -> Appraisal | None:
+    """The organizational unit's latest appraisal with a stored rating, with its model and
+    rating (``appraisal.rating.result`` is ``AppraisalResult.as_json()``), or None.
+
+    Latest by the appraisal's end date (its start date when it has none), then by when
+    it was rated. ``user`` given: only an appraisal that user may see
+    (``visible_to``); None: whoever asks (the caller checked access). One query.
+    """
+    appraisals = Appraisal.objects.all() if user is None else Appraisal.objects.visible_to(user)
+    return (
+        appraisals.filter(organizational_unit_id=organizational_unit_id, rating__isnull=False)
+        .select_related("model", "rating", "organizational_unit")
+        .annotate(held_on=Coalesce("end_date", "start_date"))
+        .order_by(F("held_on").desc(nulls_last=True), "-rating__computed_at", "-pk")
+        .first()
+    )

@@ -576,3 +576,33 @@ def goal_locate(*, model_id: int, reference: str) -> tuple[int, int] | None:
     if row is None or row[0] is None:
         return None
     return row[0], row[1]
+
+
+# -- what other contexts show of a mapping or a model's areas (issue 7) ---------------------
+
+
+def mapping_from_model(*, identifier: str) -> Mapping | None:
+    """The first mapping (by identifier) of the latest loaded version of the model
+    ``identifier`` (e.g. ``BS15000-ITSM``), with its source and target models and its
+    entries in order, each with its source area (and category) and target areas; None
+    when the library lacks the model or it has no mapping. Three queries."""
+    entries = MappingEntry.objects.select_related(
+        "source_area", "source_area__category"
+    ).prefetch_related(Prefetch("target_areas", queryset=ProcessArea.objects.order_by("order")))
+    return (
+        Mapping.objects.filter(model__identifier=identifier, model__is_latest=True)
+        .select_related("model", "target_model")
+        .prefetch_related(Prefetch("entries", queryset=entries.order_by("order", "pk")))
+        .order_by("identifier", "pk")
+        .first()
+    )
+
+
+def model_area_names(*, model_id: int) -> dict[str, str]:
+    """``{abbreviation: name}`` of a model version's process areas, in the model's order;
+    one query."""
+    return dict(
+        ProcessArea.objects.filter(model_id=model_id)
+        .order_by("order", "pk")
+        .values_list("abbreviation", "name")
+    )
