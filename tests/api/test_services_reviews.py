@@ -557,6 +557,7 @@ def test_the_process_group_changes_the_settings(
     response = api(process_group_member).patch(
         SETTINGS,
         {
+            "version": 1,
             "window_months": 6,
             "satisfaction_measure": "availability",
             "slo_met_share": 0.9,
@@ -574,12 +575,39 @@ def test_the_process_group_changes_the_settings(
         0.9,
     )
     assert response.json()["updated_by"] == "process.group"
+    assert response.json()["version"] == 2
     assert "90 %" in response.json()["rules"][1]["text"]
+
+
+def test_the_settings_are_changed_from_their_version_and_a_stale_one_is_a_409(
+    process_group_member: User,
+) -> None:
+    client = api(process_group_member)
+    assert client.get(SETTINGS).json()["version"] == 1  # the defaults
+
+    changed = client.patch(SETTINGS, {"version": 1, "window_months": 6}, format="json")
+    stale = client.patch(SETTINGS, {"version": 1, "window_months": 3}, format="json")
+
+    assert changed.status_code == 200, changed.json()
+    assert changed.json()["version"] == 2
+    assert stale.status_code == 409
+    assert_documented(stale, "/api/services/settings/", "patch")
+    assert "you started from 1" in stale.json()["detail"]
+    saved = ScorecardSettings.objects.get()
+    assert (saved.window_months, saved.version) == (6, 2)
+
+
+def test_a_change_of_the_settings_needs_the_version(process_group_member: User) -> None:
+    response = api(process_group_member).patch(SETTINGS, {"window_months": 6}, format="json")
+
+    assert response.status_code == 400
+    assert fields(response) == ["version"]
+    assert ScorecardSettings.objects.count() == 0
 
 
 def test_contradicting_thresholds_are_a_400_naming_the_field(process_group_member: User) -> None:
     response = api(process_group_member).patch(
-        SETTINGS, {"availability_at_risk_percent": 99.9}, format="json"
+        SETTINGS, {"version": 1, "availability_at_risk_percent": 99.9}, format="json"
     )
 
     assert response.status_code == 400
@@ -593,7 +621,7 @@ def test_only_the_process_group_changes_the_settings(
     request: pytest.FixtureRequest, who: str
 ) -> None:
     response = api(request.getfixturevalue(who)).patch(
-        SETTINGS, {"window_months": 3}, format="json"
+        SETTINGS, {"version": 1, "window_months": 3}, format="json"
     )
 
     assert response.status_code == 403

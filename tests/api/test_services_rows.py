@@ -96,6 +96,7 @@ def test_the_owner_adds_an_objective_of_their_service(
         "required_share": None,
         "period": "month",
         "active": True,
+        "version": 1,
     }
     listed = api(service_owner).get(url(desk, "objectives/"))
     assert_documented(listed, "/api/services/{slug}/objectives/")
@@ -153,14 +154,47 @@ def test_the_owner_changes_and_removes_an_objective(
     client = api(service_owner)
     address = url(desk_availability.service, f"objectives/{desk_availability.pk}/")
 
-    changed = client.patch(address, {"target": 99.9, "active": False}, format="json")
+    changed = client.patch(address, {"version": 1, "target": 99.9, "active": False}, format="json")
     removed = client.delete(address)
 
     assert changed.status_code == 200, changed.json()
     assert_documented(changed, "/api/services/{slug}/objectives/{row_id}/", "patch")
     assert (changed.json()["target"], changed.json()["active"]) == (99.9, False)
+    assert changed.json()["version"] == 2
     assert removed.status_code == 204
     assert ServiceLevelObjective.objects.count() == 0
+
+
+def test_an_objective_is_changed_from_its_version_and_a_stale_one_is_a_409(
+    service_owner: User, desk_availability: ServiceLevelObjective
+) -> None:
+    client = api(service_owner)
+    address = url(desk_availability.service, f"objectives/{desk_availability.pk}/")
+
+    changed = client.patch(address, {"version": 1, "target": 99.9}, format="json")
+    stale = client.patch(address, {"version": 1, "target": 98, "active": False}, format="json")
+
+    assert changed.status_code == 200, changed.json()
+    assert changed.json()["version"] == 2
+    assert stale.status_code == 409
+    assert_documented(stale, "/api/services/{slug}/objectives/{row_id}/", "patch")
+    assert "you started from 1" in stale.json()["detail"]
+    desk_availability.refresh_from_db()
+    assert (desk_availability.target, desk_availability.active) == (99.9, True)
+    assert desk_availability.version == 2
+
+
+def test_a_change_of_an_objective_needs_the_version(
+    service_owner: User, desk_availability: ServiceLevelObjective
+) -> None:
+    address = url(desk_availability.service, f"objectives/{desk_availability.pk}/")
+
+    response = api(service_owner).patch(address, {"target": 99.9}, format="json")
+
+    assert response.status_code == 400
+    assert fields(response) == ["version"]
+    desk_availability.refresh_from_db()
+    assert (desk_availability.target, desk_availability.version) == (99.5, 1)
 
 
 def test_an_objective_of_another_service_is_a_404(
@@ -168,7 +202,7 @@ def test_an_objective_of_another_service_is_a_404(
 ) -> None:
     address = url(hosting, f"objectives/{desk_availability.pk}/")
 
-    response = api(process_group_member).patch(address, {"target": 1}, format="json")
+    response = api(process_group_member).patch(address, {"version": 1, "target": 1}, format="json")
 
     assert response.status_code == 404
     assert_documented(response, "/api/services/{slug}/objectives/{row_id}/", "patch")

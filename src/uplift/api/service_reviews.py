@@ -13,7 +13,8 @@ HTTP (issue 7).
   one (while the review is open); ``POST …/decisions/{decision}/propose/`` turns a
   decision into an improvement proposal (source *service review*), once;
 - ``GET``/``PATCH /api/services/settings/``: the scorecard's settings (window,
-  satisfaction measure, thresholds) and each outcome's rule under them.
+  satisfaction measure, thresholds) and each outcome's rule under them; ``PATCH`` with
+  the required ``version`` (1 for the defaults; a stale one is a 409).
 
 Permissions (``apps/service_portfolio/permissions.py``): reading needs
 ``service_can_see``; policies need ``policy_can_create`` / ``policy_can_edit``; reviews
@@ -788,7 +789,7 @@ class ScorecardSettingsSerializer(serializers.ModelSerializer):
 
     class Meta:
         model = ScorecardSettings
-        fields = [*SETTINGS_FIELDS, "satisfaction_measure", "updated_by", "rules"]
+        fields = [*SETTINGS_FIELDS, "satisfaction_measure", "updated_by", "version", "rules"]
         read_only_fields = fields
 
     @extend_schema_field(OutcomeRuleSerializer(many=True))
@@ -805,9 +806,14 @@ class ScorecardSettingsSerializer(serializers.ModelSerializer):
 
 
 class ScorecardSettingsPatchSerializer(serializers.Serializer):
-    """The settings to change; thresholds are checked together (a met bound looser than
-    its at-risk bound is a 400 naming the field)."""
+    """The ``version`` the change started from (1 for the defaults) and the settings to
+    change; thresholds are checked together (a met bound looser than its at-risk bound is
+    a 400 naming the field)."""
 
+    version = serializers.IntegerField(
+        min_value=1,
+        help_text="The version the edit started from (1 for the defaults); a stale one is a 409.",
+    )
     window_months = serializers.IntegerField(required=False, min_value=1)
     satisfaction_measure = serializers.SlugRelatedField(
         slug_field="slug",
@@ -856,10 +862,12 @@ class ScorecardSettingsViewSet(viewsets.GenericViewSet):
         tags=TAGS,
         operation_id="services_settings_partial_update",
         summary="Change the scorecard's settings",
-        description="The process group only. Every scorecard is judged under the new "
-        "settings from now on; reviews keep the scorecards they opened with.",
+        description="The process group only. `version` is required: the version the edit "
+        "started from (1 for the defaults; every save adds one; a stale one is a 409 and "
+        "nothing is saved). Every scorecard is judged under the new settings from now on; "
+        "reviews keep the scorecards they opened with.",
         request=ScorecardSettingsPatchSerializer,
-        responses={200: ScorecardSettingsSerializer, 400: INVALID, 403: DENIED},
+        responses={200: ScorecardSettingsSerializer, 400: INVALID, 403: DENIED, **CONFLICT},
     )
     # Not named ``settings``: a view's ``settings`` are DRF's API settings.
     @action(detail=False, methods=["get", "patch"], url_path="settings", url_name="settings")
@@ -871,7 +879,8 @@ class ScorecardSettingsViewSet(viewsets.GenericViewSet):
         )
         serializer = ScorecardSettingsPatchSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
-        saved = scorecard_settings_update(actor=request.user, data=dict(serializer.validated_data))
+        version, values = version_and_changes(serializer.validated_data)
+        saved = scorecard_settings_update(actor=request.user, data=values, expected_version=version)
         return Response(ScorecardSettingsSerializer(saved).data)
 
 

@@ -132,6 +132,7 @@ class ServiceLevelObjectiveSerializer(serializers.ModelSerializer):
             "required_share",
             "period",
             "active",
+            "version",
         ]
         read_only_fields = fields
 
@@ -156,8 +157,12 @@ class ServiceLevelObjectiveInputSerializer(_SloFieldsSerializer):
 
 
 class ServiceLevelObjectivePatchSerializer(_SloFieldsSerializer):
-    """The fields of an objective to change."""
+    """A change to an objective: the ``version`` it started from, and the fields to
+    change."""
 
+    version = serializers.IntegerField(
+        min_value=1, help_text="The version the edit started from; a stale one is a 409."
+    )
     name = serializers.CharField(max_length=200, required=False)
     measure = serializers.SlugRelatedField(
         slug_field="slug",

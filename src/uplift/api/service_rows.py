@@ -3,8 +3,8 @@
 Each kind of row has ``GET``/``POST`` on ``/api/services/{slug}/<rows>/`` and ``PATCH``
 and/or ``DELETE`` on ``…/{slug}/<rows>/{row_id}/``:
 
-- ``objectives`` (``PATCH``, ``DELETE``), with ``…/{row_id}/attainment/?start=&end=``:
-  met, missed or no data per period;
+- ``objectives`` (``PATCH`` with ``version``, ``DELETE``), with
+  ``…/{row_id}/attainment/?start=&end=``: met, missed or no data per period;
 - ``periods``: cost and demand per month (``DELETE``); a ``POST`` for a month already
   kept changes it; ``POST …/periods/import/`` a CSV file, all rows or none;
 - ``changes`` (``PATCH``, ``DELETE``);
@@ -12,11 +12,12 @@ and/or ``DELETE`` on ``…/{slug}/<rows>/{row_id}/``:
 - ``compliance``: every check, ``current`` marking the ones the scorecard counts.
 
 A create answers the row (201), a change the row, a removal 204; a row of another
-service is a 404. Reading needs ``service_can_see`` (the viewset's permission); each
-write ``service_row_can`` (a portfolio manager, or the service's owner holding the
-row's permission), a compliance check ``compliance_can_record`` and, for a waiver,
-``compliance_can_waive``; the services check again. ``ServiceRowsMixin`` expects the
-viewset's ``_service`` (the service of the URL, else 404).
+service is a 404; a stale ``version`` a 409 (nothing is saved). Reading needs
+``service_can_see`` (the viewset's permission); each write ``service_row_can`` (a
+portfolio manager, or the service's owner holding the row's permission), a compliance
+check ``compliance_can_record`` and, for a waiver, ``compliance_can_waive``; the
+services check again. ``ServiceRowsMixin`` expects the viewset's ``_service`` (the
+service of the URL, else 404).
 """
 
 from __future__ import annotations
@@ -180,10 +181,12 @@ class ServiceRowsMixin:
         tags=TAGS,
         operation_id="services_objectives_partial_update",
         summary="Change a service-level objective",
-        description="Any of its fields; `active` false keeps it but leaves it off the scorecard.",
+        description="`version` is required: the version the edit started from (a stale one "
+        "is a 409 and nothing is saved). Any of its fields; `active` false keeps it but "
+        "leaves it off the scorecard.",
         parameters=[ROW_ID],
         request=ServiceLevelObjectivePatchSerializer,
-        responses={200: ServiceLevelObjectiveSerializer, **ROW_ERRORS},
+        responses={200: ServiceLevelObjectiveSerializer, **ROW_ERRORS, **CONFLICT},
     )
     @extend_schema(
         methods=["DELETE"],
@@ -215,7 +218,8 @@ class ServiceRowsMixin:
         row = self._row(rows, service, row_id, "objective")
         serializer = ServiceLevelObjectivePatchSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
-        row = slo_update(actor=request.user, slo=row, data=dict(serializer.validated_data))
+        version, values = version_and_changes(serializer.validated_data)
+        row = slo_update(actor=request.user, slo=row, data=values, expected_version=version)
         return Response(ServiceLevelObjectiveSerializer(row).data)
 
     @extend_schema(

@@ -8,7 +8,7 @@ from django.core.exceptions import PermissionDenied
 
 from tests.factories.service_portfolio import MeasureFactory, SloFactory
 from uplift.apps.measurements.choices import Direction
-from uplift.apps.service_portfolio.errors import ServicePortfolioError
+from uplift.apps.service_portfolio.errors import ConflictError, ServicePortfolioError
 from uplift.apps.service_portfolio.models import ScorecardSettings, ServiceLevelObjective
 from uplift.apps.service_portfolio.services.objectives import (
     scorecard_settings_update,
@@ -167,6 +167,33 @@ def test_updating_an_objective_records_what_changed(service_owner, owned_service
     assert record.history_change_reason == "Changed: target, active"
 
 
+def test_an_update_bumps_the_version_and_an_empty_one_writes_nothing(
+    service_owner, owned_service, availability
+):
+    slo = SloFactory(service=owned_service, name="Availability", measure=availability)
+    saved = slo_update(actor=service_owner, slo=slo, data={"target": 99.9}, expected_version=1)
+    assert saved.version == 2
+    again = slo_update(actor=service_owner, slo=slo, data={"target": 99.9}, expected_version=2)
+    assert again.version == 2
+    assert slo.history.count() == 2  # created, changed once
+
+
+def test_an_objective_edit_started_from_an_older_version_is_a_conflict(
+    service_owner, process_group_member, owned_service, availability
+):
+    slo = SloFactory(service=owned_service, name="Availability", measure=availability)
+    slo_update(actor=process_group_member, slo=slo, data={"target": 99.0})
+    with pytest.raises(ConflictError) as conflict:
+        slo_update(
+            actor=service_owner, slo=slo, data={"target": 99.9, "active": False}, expected_version=1
+        )
+    assert conflict.value.field == "version"
+    assert "version 2, you started from 1" in conflict.value.message
+    slo.refresh_from_db()
+    assert (slo.target, slo.active, slo.version) == (99.0, True, 2)
+    assert slo.history.count() == 2
+
+
 def test_switching_to_the_mean_clears_the_required_share(service_owner, owned_service, resolution):
     slo = SloFactory(
         service=owned_service,
@@ -233,6 +260,55 @@ def test_changing_the_settings_records_what_changed(process_group_member):
     assert row.history.first().history_change_reason == (
         "Changed: cost_min_periods, lead_time_target_days"
     )
+
+
+def test_saving_the_settings_bumps_their_version_from_the_defaults(process_group_member):
+    first = scorecard_settings_update(
+        actor=process_group_member, data={"window_months": 6}, expected_version=1
+    )
+    assert first.version == 2  # the defaults are version 1
+    second = scorecard_settings_update(
+        actor=process_group_member, data={"window_months": 9}, expected_version=2
+    )
+    assert second.version == 3
+    same = scorecard_settings_update(
+        actor=process_group_member, data={"window_months": 9}, expected_version=3
+    )
+    assert same.version == 3
+    assert ScorecardSettings.objects.get().history.count() == 2
+
+
+def test_a_settings_edit_started_from_an_older_version_is_a_conflict(process_group_member):
+    scorecard_settings_update(actor=process_group_member, data={"window_months": 6})
+    scorecard_settings_update(actor=process_group_member, data={"window_months": 9})
+    with pytest.raises(ConflictError) as conflict:
+        scorecard_settings_update(
+            actor=process_group_member, data={"window_months": 3}, expected_version=2
+        )
+    assert conflict.value.field == "version"
+    assert "version 3, you started from 2" in conflict.value.message
+    row = ScorecardSettings.objects.get()
+    assert (row.window_months, row.version, row.history.count()) == (9, 3, 2)
+
+
+def test_an_edit_of_the_defaults_is_a_conflict_once_someone_saved_them(process_group_member):
+    scorecard_settings_update(actor=process_group_member, data={"window_months": 6})
+    with pytest.raises(ConflictError):
+        scorecard_settings_update(
+            actor=process_group_member, data={"slo_met_share": 0.9}, expected_version=1
+        )
+    row = ScorecardSettings.objects.get()
+    assert (row.window_months, row.slo_met_share, row.version) == (6, 0.95, 2)
+
+
+def test_a_version_of_unsaved_settings_other_than_the_defaults_is_a_conflict(
+    process_group_member,
+):
+    with pytest.raises(ConflictError, match="you started from version 4"):
+        scorecard_settings_update(
+            actor=process_group_member, data={"window_months": 6}, expected_version=4
+        )
+    assert not ScorecardSettings.objects.exists()
 
 
 @pytest.mark.parametrize(

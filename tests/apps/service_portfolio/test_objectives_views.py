@@ -17,6 +17,7 @@ from uplift.apps.measurements.models import Observation
 from uplift.apps.service_portfolio.charts import attainment_svg
 from uplift.apps.service_portfolio.models import ServiceLevelObjective
 from uplift.apps.service_portfolio.selectors_scorecard import PeriodAttainment
+from uplift.apps.service_portfolio.services.objectives import slo_update
 from uplift.domain.service_outcomes import slo_attainment
 
 pytestmark = pytest.mark.django_db
@@ -236,6 +237,36 @@ def test_a_refused_edit_keeps_the_input(client_for, service_owner, owned_service
     assert response.context["form"]["target"].value() == "120"
     slo.refresh_from_db()
     assert slo.target == 99.5
+
+
+def test_a_stale_edit_is_a_409_with_the_input_kept(
+    client_for, service_owner, process_group_member, owned_service, slo
+):
+    client = client_for(service_owner)
+    url = reverse("service_portfolio:slo_edit", args=[owned_service.slug, slo.pk])
+    page = client.get(url)
+    assert 'name="version" value="1"' in page.content.decode()
+    data = _form_data(page) | {"name": "Availability (mine)", "target": "99.7"}
+    slo_update(actor=process_group_member, slo=slo, data={"target": 99.0})
+    response = client.post(url, data)
+    assert response.status_code == 409
+    html = _text(response)
+    assert "you started from 1" in html
+    assert 'value="Availability (mine)"' in html
+    assert response.context["form"]["target"].value() == "99.7"
+    slo.refresh_from_db()
+    assert (slo.name, slo.target, slo.version) == ("Availability", 99.0, 2)
+
+
+def test_saving_an_unchanged_objective_says_nothing_was_saved(
+    client_for, service_owner, owned_service, slo
+):
+    client = client_for(service_owner)
+    url = reverse("service_portfolio:slo_edit", args=[owned_service.slug, slo.pk])
+    response = client.post(url, _form_data(client.get(url)), follow=True)
+    assert "Nothing changed; nothing was saved." in _text(response)
+    slo.refresh_from_db()
+    assert slo.version == 1
 
 
 def test_the_owner_deletes_an_objective(client_for, service_owner, owned_service, slo):

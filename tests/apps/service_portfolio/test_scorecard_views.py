@@ -15,6 +15,7 @@ from tests.apps.service_portfolio.scorecard_data import make_measures, make_port
 from tests.factories.organization import WorkActivityFactory
 from tests.factories.service_portfolio import ServiceFactory, SloFactory
 from uplift.apps.service_portfolio.models import ScorecardSettings
+from uplift.apps.service_portfolio.services.objectives import scorecard_settings_update
 
 pytestmark = pytest.mark.django_db
 
@@ -266,6 +267,38 @@ def test_incoherent_settings_come_back_on_the_field(client_for, process_group_me
     ]
     assert form["availability_at_risk_percent"].value() == "99.9"
     assert not ScorecardSettings.objects.exists()
+
+
+def test_a_stale_settings_edit_is_a_409_with_the_input_kept(client_for, process_group_member):
+    client = client_for(process_group_member)
+    page = client.get(reverse("service_portfolio:settings"))
+    assert 'name="version" value="1"' in page.content.decode()
+    data = {
+        name: value for name, value in page.context["form"].initial.items() if value is not None
+    }
+    data |= {"window_months": "6", "lead_time_target_days": "21"}
+    scorecard_settings_update(actor=process_group_member, data={"window_months": 9})
+    response = client.post(reverse("service_portfolio:settings"), data)
+    assert response.status_code == 409
+    html = _text(response)
+    assert "you started from 1" in html
+    form = response.context["form"]
+    assert (form["window_months"].value(), form["lead_time_target_days"].value()) == ("6", "21")
+    assert 'value="21"' in html
+    row = ScorecardSettings.objects.get()
+    assert (row.window_months, row.lead_time_target_days, row.version) == (9, 30.0, 2)
+
+
+def test_saving_unchanged_settings_says_nothing_was_saved(client_for, process_group_member):
+    scorecard_settings_update(actor=process_group_member, data={"window_months": 9})
+    client = client_for(process_group_member)
+    page = client.get(reverse("service_portfolio:settings"))
+    data = {
+        name: value for name, value in page.context["form"].initial.items() if value is not None
+    }
+    response = client.post(reverse("service_portfolio:settings"), data, follow=True)
+    assert "Nothing changed; nothing was saved." in _text(response)
+    assert ScorecardSettings.objects.get().version == 2
 
 
 def test_only_the_process_group_posts_the_settings(client_for, service_owner, outsider):

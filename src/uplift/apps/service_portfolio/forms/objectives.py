@@ -1,5 +1,6 @@
 """Forms of the objectives' and the scorecard's pages: shape only; ``services.objectives``
-applies the rules, and a refused write shows beside its field (``add_objective_error``).
+applies the rules, and a refused write shows beside its field (``add_objective_error``);
+a ``ConflictError`` (field ``version``, hidden) shows above the form.
 
 Also the query forms of the read-only pages (the attainment range of an objective, the
 scorecard's date, the portfolio matrix's filters): a malformed query is a 400.
@@ -63,7 +64,8 @@ class _MeasureChoiceField(forms.ModelChoiceField):  # type: ignore[type-arg]
 
 
 class SloForm(AccessibleFormMixin, forms.Form):
-    """A service-level objective (``slo_create`` / ``slo_update``)."""
+    """A service-level objective (``slo_create`` / ``slo_update``); editing adds the
+    hidden ``version``."""
 
     name = forms.CharField(
         label="Name",
@@ -116,25 +118,29 @@ class SloForm(AccessibleFormMixin, forms.Form):
         initial=True,
         help_text="An inactive objective stays on record but is no longer judged.",
     )
+    version = forms.IntegerField(widget=forms.HiddenInput, min_value=1)
 
     def __init__(self, *args: Any, creating: bool = False, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         if creating:
             del self.fields["active"]
+            del self.fields["version"]
 
     @staticmethod
     def initial_for(slo: ServiceLevelObjective) -> dict[str, Any]:
         return {name: getattr(slo, name) for name in SLO_FIELDS if name != "measure"} | {
-            "measure": slo.measure_id
+            "measure": slo.measure_id,
+            "version": slo.version,
         }
 
     def values(self) -> dict[str, Any]:
-        """The cleaned values in the services' names."""
+        """The cleaned values in the services' names (no version)."""
         return {name: self.cleaned_data[name] for name in SLO_FIELDS if name in self.fields}
 
 
 class ScorecardSettingsForm(AccessibleFormMixin, forms.Form):
-    """The scorecard's settings (``scorecard_settings_update``)."""
+    """The scorecard's settings (``scorecard_settings_update``) and the hidden
+    ``version`` they were read at (1: the defaults)."""
 
     window_months = forms.IntegerField(
         label=SETTINGS_LABELS["window_months"],
@@ -202,14 +208,16 @@ class ScorecardSettingsForm(AccessibleFormMixin, forms.Form):
         label=SETTINGS_LABELS["lead_time_at_risk_ceiling_days"],
         help_text="At risk up to this median; longer, not met.",
     )
+    version = forms.IntegerField(widget=forms.HiddenInput, min_value=1)
 
     @staticmethod
     def initial_for(row: ScorecardSettings) -> dict[str, Any]:
         return {
             name: getattr(row, name) for name in SETTINGS_FIELDS if name != ("satisfaction_measure")
-        } | {"satisfaction_measure": row.satisfaction_measure_id}
+        } | {"satisfaction_measure": row.satisfaction_measure_id, "version": row.version}
 
     def values(self) -> dict[str, Any]:
+        """The cleaned settings in the service's names (no version)."""
         return {name: self.cleaned_data[name] for name in SETTINGS_FIELDS}
 
 

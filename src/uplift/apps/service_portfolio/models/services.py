@@ -145,6 +145,7 @@ class ServiceLevelObjective(models.Model):
     )
     period = models.CharField(max_length=8, choices=SloPeriod.choices, default=SloPeriod.MONTH)
     active = models.BooleanField(default=True)
+    version = models.PositiveIntegerField(default=1)
     history = HistoricalRecords()
 
     class Meta:

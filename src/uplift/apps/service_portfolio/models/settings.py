@@ -12,7 +12,11 @@ __all__ = ["ScorecardSettings"]
 
 class ScorecardSettings(models.Model):
     """The organization's scorecard settings (one row, ``pk=1``); the defaults are the
-    domain's (``ScorecardRules``). The reference names the outcomes, not thresholds."""
+    domain's (``ScorecardRules``). The reference names the outcomes, not thresholds.
+
+    ``version`` is 1 for the defaults (no row yet) and every save adds one, the first
+    save included, so an edit started from the defaults is refused once someone has saved
+    them (``scorecard_settings_update``'s ``expected_version``)."""
 
     window_months = models.PositiveSmallIntegerField(
         default=12,
@@ -46,6 +50,7 @@ class ScorecardSettings(models.Model):
         blank=True,
         related_name="+",
     )
+    version = models.PositiveIntegerField(default=1)
     history = HistoricalRecords()
 
     class Meta:

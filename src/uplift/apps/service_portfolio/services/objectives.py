@@ -18,7 +18,8 @@ Who may: objectives need ``service_row_can(actor, service, add|change|delete,
 "servicelevelobjective")`` (a portfolio manager, or the service's owner); settings
 ``settings_can_change`` (the process group). Every write checks the permission first
 (``PermissionDenied``), refuses bad input with ``ServicePortfolioError`` naming the
-field, is one transaction and records who made it (django-simple-history).
+field, refuses an edit started from an older ``version`` with ``ConflictError`` (nothing
+is written then), is one transaction and records who made it (django-simple-history).
 """
 
 from __future__ import annotations
@@ -29,12 +30,16 @@ from decimal import Decimal
 from typing import Any
 
 from django.core.exceptions import PermissionDenied
-from django.db import transaction
+from django.db import IntegrityError, transaction
 
 from uplift.apps.improvements.history import record_actor
 from uplift.apps.service_portfolio import permissions
 from uplift.apps.service_portfolio.choices import SloKind, SloPeriod, SloStatistic
-from uplift.apps.service_portfolio.errors import ServicePortfolioError
+from uplift.apps.service_portfolio.errors import (
+    ConflictError,
+    ServicePortfolioError,
+    lock_for_update,
+)
 from uplift.apps.service_portfolio.models import (
     ScorecardSettings,
     Service,
@@ -270,14 +275,20 @@ def slo_create(
 
 @transaction.atomic
 def slo_update(
-    *, actor: User, slo: ServiceLevelObjective, data: Mapping[str, Any]
+    *,
+    actor: User,
+    slo: ServiceLevelObjective,
+    data: Mapping[str, Any],
+    expected_version: int | None = None,
 ) -> ServiceLevelObjective:
     """Change any of ``SLO_FIELDS`` of an objective (``active=False`` takes it off the
     scorecard; its history stays). Switching to the mean clears a required share not
-    given again.
+    given again. ``expected_version`` is the ``version`` the edit started from (None:
+    the row as it is). A save that changes nothing writes nothing (the version stays).
 
     Raises:
         PermissionDenied: the actor may not change the service's objectives.
+        ConflictError: the objective was saved after ``expected_version``.
         ServicePortfolioError: an unknown field, or input ``slo_create`` refuses.
     """
     _row_check(actor, slo.service, "change")
@@ -286,7 +297,11 @@ def slo_update(
         raise ServicePortfolioError(
             f"Not a field of an objective: {', '.join(unknown)}.", field=unknown[0]
         )
-    row = ServiceLevelObjective.objects.select_for_update().select_related("service").get(pk=slo.pk)
+    row = lock_for_update(
+        ServiceLevelObjective.objects.select_related("service"),
+        pk=slo.pk,
+        expected_version=expected_version,
+    )
     merged = {name: getattr(row, name) for name in SLO_FIELDS if name != "measure"}
     merged["measure"] = row.measure
     merged.update(data)
@@ -305,8 +320,9 @@ def slo_update(
         return row
     for name in changed:
         setattr(row, name, values[name])
+    row.version += 1
     record_actor(row, actor, f"Changed: {', '.join(changed)}")
-    row.save(update_fields=changed)
+    row.save(update_fields=[*changed, "version"])
     return row
 
 
@@ -376,15 +392,44 @@ def _clean_settings(values: dict[str, Any]) -> dict[str, Any]:
     return clean
 
 
+def _settings_conflict(expected_version: int | None) -> ConflictError:
+    started = "" if expected_version is None else f" (you started from version {expected_version})"
+    return ConflictError(
+        f"The scorecard's settings were saved by someone else after you opened them{started}. "
+        "Nothing was saved: reload the page to see the changes, then make yours again.",
+        field="version",
+    )
+
+
+def _lock_settings(expected_version: int | None) -> ScorecardSettings | None:
+    """The settings row, locked, if still at ``expected_version``; None while nothing is
+    saved (the defaults, version 1)."""
+    try:
+        return lock_for_update(
+            ScorecardSettings.objects.all(), pk=SETTINGS_PK, expected_version=expected_version
+        )
+    except ScorecardSettings.DoesNotExist:
+        default = ScorecardSettings._meta.get_field("version").get_default()
+        if expected_version is not None and expected_version != default:
+            raise _settings_conflict(expected_version) from None
+        return None
+
+
 @transaction.atomic
-def scorecard_settings_update(*, actor: User, data: Mapping[str, Any]) -> ScorecardSettings:
+def scorecard_settings_update(
+    *, actor: User, data: Mapping[str, Any], expected_version: int | None = None
+) -> ScorecardSettings:
     """Change any of ``SETTINGS_FIELDS`` of the scorecard's settings (the row is made
     with the defaults on the first change). Thresholds are checked together through the
     domain's ``ScorecardRules``: each outcome's at-risk bound must not pass its met bound,
-    shares lie in [0, 1], availability in [0, 100].
+    shares lie in [0, 1], availability in [0, 100]. ``expected_version`` is the
+    ``version`` the edit started from (1: the defaults; None: the settings as they are);
+    every save adds one to it, the first included. A save of a saved row that changes
+    nothing writes nothing.
 
     Raises:
         PermissionDenied: the actor may not change the settings.
+        ConflictError: the settings were saved after ``expected_version``.
         ServicePortfolioError: an unknown field or a threshold the rules refuse, naming
             the field.
     """
@@ -395,7 +440,7 @@ def scorecard_settings_update(*, actor: User, data: Mapping[str, Any]) -> Scorec
         raise ServicePortfolioError(
             f"Not a setting of the scorecard: {', '.join(unknown)}.", field=unknown[0]
         )
-    row = ScorecardSettings.objects.select_for_update().filter(pk=SETTINGS_PK).first()
+    row = _lock_settings(expected_version)
     new = row is None
     if row is None:
         row = ScorecardSettings(pk=SETTINGS_PK)
@@ -408,9 +453,14 @@ def scorecard_settings_update(*, actor: User, data: Mapping[str, Any]) -> Scorec
     for name in changed:
         setattr(row, name, clean[name])
     row.updated_by = actor
+    row.version += 1
     record_actor(row, actor, f"Changed: {', '.join(changed)}" if changed else "Saved")
-    if new:
-        row.save(force_insert=True)
-    else:
-        row.save(update_fields=[*changed, "updated_by"])
+    if not new:
+        row.save(update_fields=[*changed, "updated_by", "version"])
+        return row
+    try:
+        with transaction.atomic():
+            row.save(force_insert=True)
+    except IntegrityError:  # saved for the first time by someone else meanwhile
+        raise _settings_conflict(expected_version) from None
     return row

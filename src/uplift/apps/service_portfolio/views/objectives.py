@@ -19,8 +19,9 @@ Access, in this order: anonymous visitors are sent to sign in; reading needs
 ``service_can_see`` (403); an unknown service or objective is a 404; then the write's
 own check (403): ``service_row_can`` add / change / delete ``servicelevelobjective``
 (the services check again). Writes are POST only and redirect after success; a rule
-the service refuses shows on the form with status 400, the input kept. A malformed
-query is a 400.
+the service refuses shows on the form with status 400, the input kept; an edit started
+from an older version of the objective (the form's hidden ``version``) shows "changed
+by …" above the form with status 409, the input kept. A malformed query is a 400.
 """
 
 from __future__ import annotations
@@ -44,7 +45,7 @@ from uplift.apps.common.exports import csv_response
 from uplift.apps.service_portfolio import permissions
 from uplift.apps.service_portfolio.charts import attainment_svg
 from uplift.apps.service_portfolio.choices import OutcomeChoice
-from uplift.apps.service_portfolio.errors import ServicePortfolioError
+from uplift.apps.service_portfolio.errors import ConflictError, ServicePortfolioError
 from uplift.apps.service_portfolio.forms.objectives import (
     AttainmentRangeForm,
     PortfolioScorecardFilterForm,
@@ -187,11 +188,22 @@ class SloEditView(_SloView):
         if not form.is_valid():
             return self.show(form, status=400)
         try:
-            services.slo_update(actor=request.user, slo=slo, data=form.values())
+            saved = services.slo_update(
+                actor=request.user,
+                slo=slo,
+                data=form.values(),
+                expected_version=form.cleaned_data["version"],
+            )
+        except ConflictError as error:
+            form.add_error(None, error.message)
+            return self.show(form, status=409)
         except ServicePortfolioError as error:
             add_objective_error(form, error)
             return self.show(form, status=400)
-        messages.success(request, f"“{form.cleaned_data['name']}” is saved.")
+        if saved.version == slo.version:
+            messages.info(request, "Nothing changed; nothing was saved.")
+        else:
+            messages.success(request, f"“{saved.name}” is saved.")
         return redirect("service_portfolio:slo_detail", self.service.slug, slo.pk)
 
 

@@ -5,7 +5,8 @@ Access: anonymous visitors are sent to sign in; reading needs ``service_can_see`
 changing needs ``settings_can_change`` (the process group; 403, and the service checks
 it again). Everyone who reads sees the settings and the rules; the form shows to those
 who may change them. A change the service refuses shows on its field with status 400,
-the input kept.
+the input kept; a change started from settings saved since (the form's hidden
+``version``) shows "saved by …" above the form with status 409, the input kept.
 """
 
 from __future__ import annotations
@@ -21,7 +22,7 @@ from django.urls import URLPattern, path
 from django.views import View
 
 from uplift.apps.service_portfolio import permissions
-from uplift.apps.service_portfolio.errors import ServicePortfolioError
+from uplift.apps.service_portfolio.errors import ConflictError, ServicePortfolioError
 from uplift.apps.service_portfolio.forms.objectives import (
     ScorecardSettingsForm,
     add_objective_error,
@@ -87,15 +88,18 @@ class ScorecardSettingsView(AccessMixin, View):
         form = ScorecardSettingsForm(request.POST)
         if not form.is_valid():
             return self.show(form, status=400)
-        before = scorecard_settings_get()
+        version = form.cleaned_data["version"]
         try:
-            row = scorecard_settings_update(actor=request.user, data=form.values())
+            row = scorecard_settings_update(
+                actor=request.user, data=form.values(), expected_version=version
+            )
+        except ConflictError as error:
+            form.add_error(None, error.message)
+            return self.show(form, status=409)
         except ServicePortfolioError as error:
             add_objective_error(form, error)
             return self.show(form, status=400)
-        if not before._state.adding and all(
-            getattr(before, name) == getattr(row, name) for name in SETTINGS_FIELDS
-        ):
+        if row.version == version:
             messages.info(request, "Nothing changed; nothing was saved.")
         else:
             messages.success(request, "The scorecard's settings are saved.")
