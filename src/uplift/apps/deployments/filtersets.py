@@ -12,27 +12,16 @@ from typing import Any
 
 import django_filters
 from django import forms
-from django.contrib.auth import get_user_model
 from django.db.models import Q, QuerySet
 
+from uplift.apps.common.filters import BY_LAST_NAME, SEARCH_WIDGET, PersonFilter, people_related
 from uplift.apps.deployments.choices import PlanState
 from uplift.apps.deployments.models import DeploymentPlan
 
 __all__ = ["PlanFilterSet"]
 
-_SEARCH = forms.TextInput(attrs={"type": "search"})
 _REFERENCE = re.compile(r"^\s*DEP-?(\d+)\s*$", re.IGNORECASE)
 Proposal: Any = DeploymentPlan._meta.get_field("proposals").related_model
-
-
-class _PersonField(forms.ModelChoiceField):  # type: ignore[type-arg]
-    def label_from_instance(self, obj: Any) -> str:
-        name = obj.get_full_name()
-        return f"{name} ({obj.get_username()})" if name else str(obj.get_username())
-
-
-class _PersonFilter(django_filters.ModelChoiceFilter):
-    field_class = _PersonField
 
 
 class _ProposalField(forms.ModelChoiceField):  # type: ignore[type-arg]
@@ -44,15 +33,6 @@ class _ProposalFilter(django_filters.ModelChoiceFilter):
     field_class = _ProposalField
 
 
-def _owners(request: Any) -> QuerySet[Any]:
-    return (
-        get_user_model()
-        ._default_manager.filter(deployment_plans_owned__isnull=False)
-        .distinct()
-        .order_by("last_name", "first_name", "username")
-    )
-
-
 def _proposals(request: Any) -> QuerySet[Any]:
     return Proposal.objects.filter(deployment_plans__isnull=False).distinct().order_by("pk")
 
@@ -61,10 +41,13 @@ class PlanFilterSet(django_filters.FilterSet):
     """Plans by text (title, adjustment, schedule, ``DEP-12``), state, owner (sign-in
     name) and proposal (id)."""
 
-    q = django_filters.CharFilter(method="filter_text", label="Search", widget=_SEARCH)
+    q = django_filters.CharFilter(method="filter_text", label="Search", widget=SEARCH_WIDGET)
     state = django_filters.ChoiceFilter(choices=PlanState.choices, empty_label="Any")
-    owner = _PersonFilter(
-        queryset=_owners, to_field_name="username", label="Owner", empty_label="Anyone"
+    owner = PersonFilter(
+        queryset=people_related("deployment_plans_owned", order_by=BY_LAST_NAME),
+        to_field_name="username",
+        label="Owner",
+        empty_label="Anyone",
     )
     proposal = _ProposalFilter(
         queryset=_proposals,

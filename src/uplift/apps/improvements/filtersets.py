@@ -7,15 +7,13 @@ the API answer with a 400.
 from __future__ import annotations
 
 import django_filters
-from django import forms
 from django.db.models import Q, QuerySet
 
+from uplift.apps.common.filters import SEARCH_WIDGET
 from uplift.apps.improvements.choices import Category, ProposalState, Size, SourceKind
 from uplift.apps.improvements.models import Proposal
 
 __all__ = ["ProposalFilterSet"]
-
-_SEARCH = forms.TextInput(attrs={"type": "search"})
 
 
 class ProposalFilterSet(django_filters.FilterSet):
@@ -24,7 +22,7 @@ class ProposalFilterSet(django_filters.FilterSet):
     q = django_filters.CharFilter(
         method="filter_text",
         label="Search",
-        widget=_SEARCH,
+        widget=SEARCH_WIDGET,
         help_text="Words in the title or the problem statement.",
     )
     state = django_filters.ChoiceFilter(choices=ProposalState.choices, empty_label="Any")

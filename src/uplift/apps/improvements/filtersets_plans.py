@@ -11,38 +11,18 @@ import re
 from typing import Any
 
 import django_filters
-from django import forms
 from django.contrib.auth import get_user_model
 from django.db.models import Q, QuerySet
 from django.utils import timezone
 
+from uplift.apps.common.filters import BY_LAST_NAME, SEARCH_WIDGET, PersonFilter, people_related
 from uplift.apps.improvements.choices import ActionStatus, PlanState
 from uplift.apps.improvements.models import Action, ActionPlan, PlanMember
 
 __all__ = ["ActionFilterSet", "PlanFilterSet", "PlanMemberFilterSet"]
 
-_SEARCH = forms.TextInput(attrs={"type": "search"})
 _REFERENCE = re.compile(r"^\s*PAP-?(\d+)\s*$", re.IGNORECASE)
 _CLOSED = (ActionStatus.DONE, ActionStatus.CANCELLED)
-
-
-class _PersonField(forms.ModelChoiceField):  # type: ignore[type-arg]
-    def label_from_instance(self, obj: Any) -> str:
-        name = obj.get_full_name()
-        return f"{name} ({obj.get_username()})" if name else str(obj.get_username())
-
-
-class _PersonFilter(django_filters.ModelChoiceFilter):
-    field_class = _PersonField
-
-
-def _plan_owners(request: Any) -> QuerySet[Any]:
-    return (
-        get_user_model()
-        ._default_manager.filter(action_plans_owned__isnull=False)
-        .distinct()
-        .order_by("last_name", "first_name", "username")
-    )
 
 
 def _people(request: Any) -> QuerySet[Any]:
@@ -52,10 +32,13 @@ def _people(request: Any) -> QuerySet[Any]:
 class PlanFilterSet(django_filters.FilterSet):
     """Plans by text (title, objectives, ``PAP-12``), state and owner (sign-in name)."""
 
-    q = django_filters.CharFilter(method="filter_text", label="Search", widget=_SEARCH)
+    q = django_filters.CharFilter(method="filter_text", label="Search", widget=SEARCH_WIDGET)
     state = django_filters.ChoiceFilter(choices=PlanState.choices, empty_label="Any")
-    owner = _PersonFilter(
-        queryset=_plan_owners, to_field_name="username", label="Owner", empty_label="Anyone"
+    owner = PersonFilter(
+        queryset=people_related("action_plans_owned", order_by=BY_LAST_NAME),
+        to_field_name="username",
+        label="Owner",
+        empty_label="Anyone",
     )
 
     class Meta:

@@ -11,9 +11,9 @@ from __future__ import annotations
 import datetime as dt
 
 import django_filters
-from django import forms
 from django.db.models import Q, QuerySet
 
+from uplift.apps.common.filters import SEARCH_WIDGET
 from uplift.apps.measurements.choices import (
     Direction,
     Frequency,
@@ -33,8 +33,6 @@ __all__ = [
     "ObservationFilterSet",
 ]
 
-_SEARCH = forms.TextInput(attrs={"type": "search"})
-
 
 def _measures() -> QuerySet[Measure]:
     return Measure.objects.order_by("name")
@@ -43,7 +41,7 @@ def _measures() -> QuerySet[Measure]:
 class MeasureFilterSet(django_filters.FilterSet):
     """Measures by text, scale, direction and frequency."""
 
-    q = django_filters.CharFilter(method="filter_text", label="Search", widget=_SEARCH)
+    q = django_filters.CharFilter(method="filter_text", label="Search", widget=SEARCH_WIDGET)
     scale = django_filters.ChoiceFilter(choices=Scale.choices, empty_label="Any")
     direction = django_filters.ChoiceFilter(choices=Direction.choices, empty_label="Any")
     frequency = django_filters.ChoiceFilter(choices=Frequency.choices, empty_label="Any")
@@ -65,7 +63,7 @@ class MeasureFilterSet(django_filters.FilterSet):
 class ObjectiveFilterSet(django_filters.FilterSet):
     """Objectives by text, kind, priority, measure and parent."""
 
-    q = django_filters.CharFilter(method="filter_text", label="Search", widget=_SEARCH)
+    q = django_filters.CharFilter(method="filter_text", label="Search", widget=SEARCH_WIDGET)
     kind = django_filters.ChoiceFilter(choices=ObjectiveKind.choices, empty_label="Any")
     priority = django_filters.TypedChoiceFilter(
         choices=[("", "Any"), *((str(v), label) for v, label in Priority.choices)],
@@ -94,7 +92,7 @@ class ObjectiveTreeFilterSet(django_filters.FilterSet):
     """The objectives page's filters over business objectives: text and measure match
     the objective or one of its QPPOs, so a QPPO keeps its parent in the list."""
 
-    q = django_filters.CharFilter(method="filter_text", label="Search", widget=_SEARCH)
+    q = django_filters.CharFilter(method="filter_text", label="Search", widget=SEARCH_WIDGET)
     priority = django_filters.TypedChoiceFilter(
         choices=[("", "Any"), *((str(v), label) for v, label in Priority.choices)],
         coerce=int,

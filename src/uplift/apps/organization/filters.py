@@ -8,16 +8,13 @@ answers with a 400.
 from __future__ import annotations
 
 import django_filters
-from django import forms
 from django.db.models import Q, QuerySet
 
+from uplift.apps.common.filters import SEARCH_WIDGET
 from uplift.apps.organization.choices import WorkActivityKind
 from uplift.apps.organization.models import OrganizationalUnit, Person, WorkActivity
 
 __all__ = ["PersonFilterSet", "UnitFilterSet", "WorkActivityFilterSet"]
-
-
-_SEARCH = forms.TextInput(attrs={"type": "search"})
 
 
 def _is_true(value: str) -> bool:
@@ -31,7 +28,7 @@ def _units() -> QuerySet[OrganizationalUnit]:
 class UnitFilterSet(django_filters.FilterSet):
     """Units by text (name, description, model)."""
 
-    q = django_filters.CharFilter(method="filter_text", label="Search", widget=_SEARCH)
+    q = django_filters.CharFilter(method="filter_text", label="Search", widget=SEARCH_WIDGET)
 
     class Meta:
         model = OrganizationalUnit
@@ -51,7 +48,7 @@ class UnitFilterSet(django_filters.FilterSet):
 class WorkActivityFilterSet(django_filters.FilterSet):
     """Work activities by unit, kind, active flag and text."""
 
-    q = django_filters.CharFilter(method="filter_text", label="Search", widget=_SEARCH)
+    q = django_filters.CharFilter(method="filter_text", label="Search", widget=SEARCH_WIDGET)
     unit = django_filters.ModelChoiceFilter(
         queryset=_units(), field_name="unit", to_field_name="slug", label="Unit", empty_label="Any"
     )
@@ -79,7 +76,7 @@ class WorkActivityFilterSet(django_filters.FilterSet):
 class PersonFilterSet(django_filters.FilterSet):
     """People by unit and text."""
 
-    q = django_filters.CharFilter(method="filter_text", label="Search", widget=_SEARCH)
+    q = django_filters.CharFilter(method="filter_text", label="Search", widget=SEARCH_WIDGET)
     unit = django_filters.ModelChoiceFilter(
         queryset=_units(), field_name="unit", to_field_name="slug", label="Unit", empty_label="Any"
     )

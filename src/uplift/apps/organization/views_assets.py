@@ -28,6 +28,7 @@ from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.views import View
 
+from uplift.apps.common.filters import SEARCH_WIDGET
 from uplift.apps.common.forms import AccessibleFormMixin
 from uplift.apps.common.views import ObjectListView
 from uplift.apps.organization import selectors, services
@@ -48,8 +49,6 @@ VIEW_PERMISSION = "organization.view_processasset"
 ADD_PERMISSION = "organization.add_processasset"
 ADD_VERSION_PERMISSION = "organization.add_processassetversion"
 
-_SEARCH = forms.TextInput(attrs={"type": "search"})
-
 
 def _people() -> QuerySet[Person]:
     return selectors.person_list()
@@ -61,7 +60,7 @@ def _people() -> QuerySet[Person]:
 class ProcessAssetFilterSet(django_filters.FilterSet):
     """Process assets by kind, owner (a person's slug) and text."""
 
-    q = django_filters.CharFilter(method="filter_text", label="Search", widget=_SEARCH)
+    q = django_filters.CharFilter(method="filter_text", label="Search", widget=SEARCH_WIDGET)
     kind = django_filters.ChoiceFilter(choices=AssetKind.choices, label="Kind", empty_label="Any")
     owner = django_filters.ModelChoiceFilter(
         queryset=_people(),

@@ -14,10 +14,9 @@ from __future__ import annotations
 from typing import Any
 
 import django_filters
-from django import forms
-from django.contrib.auth import get_user_model
 from django.db.models import Q, QuerySet
 
+from uplift.apps.common.filters import SEARCH_WIDGET, PersonFilter, people_related
 from uplift.apps.service_portfolio.choices import OutcomeChoice, ServiceState
 from uplift.apps.service_portfolio.models import Service
 from uplift.apps.service_portfolio.selectors import (
@@ -28,27 +27,7 @@ from uplift.apps.service_portfolio.selectors import (
 
 __all__ = ["ServiceFilterSet"]
 
-_SEARCH = forms.TextInput(attrs={"type": "search"})
 Unit: Any = Service._meta.get_field("unit").related_model
-
-
-class _PersonField(forms.ModelChoiceField):  # type: ignore[type-arg]
-    def label_from_instance(self, obj: Any) -> str:
-        name = obj.get_full_name()
-        return f"{name} ({obj.get_username()})" if name else str(obj.get_username())
-
-
-class _PersonFilter(django_filters.ModelChoiceFilter):
-    field_class = _PersonField
-
-
-def _owners(request: Any) -> QuerySet[Any]:
-    return (
-        get_user_model()
-        ._default_manager.filter(services_owned__isnull=False)
-        .distinct()
-        .order_by("first_name", "last_name", "username")
-    )
 
 
 def _units(request: Any) -> QuerySet[Any]:
@@ -63,10 +42,13 @@ class ServiceFilterSet(django_filters.FilterSet):
     (sign-in name), unit (slug), an outcome's status, and whether any outcome falls
     short (at risk or not met)."""
 
-    q = django_filters.CharFilter(method="filter_text", label="Search", widget=_SEARCH)
+    q = django_filters.CharFilter(method="filter_text", label="Search", widget=SEARCH_WIDGET)
     state = django_filters.ChoiceFilter(choices=ServiceState.choices, empty_label="Any")
-    owner = _PersonFilter(
-        queryset=_owners, to_field_name="username", label="Owner", empty_label="Anyone"
+    owner = PersonFilter(
+        queryset=people_related("services_owned"),
+        to_field_name="username",
+        label="Owner",
+        empty_label="Anyone",
     )
     unit = django_filters.ModelChoiceFilter(
         queryset=_units, to_field_name="slug", label="Unit", empty_label="Any"

@@ -15,6 +15,7 @@ import django_filters
 from django import forms
 from django.db.models import Q, QuerySet
 
+from uplift.apps.common.filters import SEARCH_WIDGET
 from uplift.apps.common.forms import AccessibleFormMixin
 from uplift.apps.deployments.choices import TargetSource, TargetStatus
 from uplift.apps.deployments.errors import DeploymentError
@@ -42,7 +43,6 @@ __all__ = [
 
 EXCLUDED = "excluded"  # the status filter's value for excluded rows
 NO_WAVE = "none"  # the wave filter's value for targets in no wave
-_SEARCH = forms.TextInput(attrs={"type": "search"})
 _DATE = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
 
 
@@ -83,7 +83,7 @@ class TargetFilterSet(django_filters.FilterSet):
     ``plan`` limits the wave choices to that plan's waves.
     """
 
-    q = django_filters.CharFilter(method="filter_text", label="Search", widget=_SEARCH)
+    q = django_filters.CharFilter(method="filter_text", label="Search", widget=SEARCH_WIDGET)
     status = django_filters.ChoiceFilter(
         choices=[*TargetStatus.choices, (EXCLUDED, "Excluded")],
         method="filter_status",

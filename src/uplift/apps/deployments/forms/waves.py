@@ -13,6 +13,7 @@ import django_filters
 from django import forms
 from django.db.models import QuerySet
 
+from uplift.apps.common.filters import SEARCH_WIDGET
 from uplift.apps.common.forms import AccessibleFormMixin
 from uplift.apps.deployments.choices import GateCriterionKind, WaveKind, WaveState
 from uplift.apps.deployments.errors import DeploymentError
@@ -31,7 +32,6 @@ __all__ = [
 ]
 
 _DATE = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
-_SEARCH = forms.TextInput(attrs={"type": "search"})
 
 
 def add_service_error(form: forms.BaseForm, error: DeploymentError) -> None:
@@ -222,7 +222,7 @@ class WaveFilterSet(django_filters.FilterSet):
     """A plan's waves by state, kind, and name."""
 
     q = django_filters.CharFilter(
-        field_name="name", lookup_expr="icontains", label="Name", widget=_SEARCH
+        field_name="name", lookup_expr="icontains", label="Name", widget=SEARCH_WIDGET
     )
     state = django_filters.ChoiceFilter(choices=WaveState.choices, empty_label="Any")
     kind = django_filters.ChoiceFilter(choices=WaveKind.choices, empty_label="Any")

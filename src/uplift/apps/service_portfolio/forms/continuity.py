@@ -13,10 +13,10 @@ from typing import Any
 
 import django_filters
 from django import forms
-from django.contrib.auth import get_user_model
 from django.db.models import Q, QuerySet
 from django.utils import timezone
 
+from uplift.apps.common.filters import SEARCH_WIDGET, PersonFilter, people_related
 from uplift.apps.common.forms import AccessibleFormMixin
 from uplift.apps.service_portfolio.choices import ServiceState, TestResult
 from uplift.apps.service_portfolio.forms.portfolio import add_service_error
@@ -35,7 +35,6 @@ __all__ = [
 ]
 
 _DATE = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
-_SEARCH = forms.TextInput(attrs={"type": "search"})
 
 
 class _ServiceChoiceField(forms.ModelMultipleChoiceField):  # type: ignore[type-arg]
@@ -161,25 +160,6 @@ class ContinuityTestForm(AccessibleFormMixin, forms.Form):
 # -- the overview's filters ------------------------------------------------------------------
 
 
-class _PersonField(forms.ModelChoiceField):  # type: ignore[type-arg]
-    def label_from_instance(self, obj: Any) -> str:
-        name = obj.get_full_name()
-        return f"{name} ({obj.get_username()})" if name else str(obj.get_username())
-
-
-class _PersonFilter(django_filters.ModelChoiceFilter):
-    field_class = _PersonField
-
-
-def _owners(request: Any) -> QuerySet[Any]:
-    return (
-        get_user_model()
-        ._default_manager.filter(services_owned__continuity_plans__isnull=False)
-        .distinct()
-        .order_by("first_name", "last_name", "username")
-    )
-
-
 def _services(request: Any) -> QuerySet[Service]:
     return Service.objects.filter(continuity_plans__isnull=False).distinct().order_by("name")
 
@@ -193,12 +173,12 @@ class ContinuityPlanFilterSet(django_filters.FilterSet):
     service (slug), owner of the service (sign-in name), test status on today and
     whether they need attention (never tested, failed or overdue)."""
 
-    q = django_filters.CharFilter(method="filter_text", label="Search", widget=_SEARCH)
+    q = django_filters.CharFilter(method="filter_text", label="Search", widget=SEARCH_WIDGET)
     service = django_filters.ModelChoiceFilter(
         queryset=_services, to_field_name="slug", label="Service", empty_label="Any"
     )
-    owner = _PersonFilter(
-        queryset=_owners,
+    owner = PersonFilter(
+        queryset=people_related("services_owned__continuity_plans"),
         field_name="service__owner",
         to_field_name="username",
         label="Service owner",

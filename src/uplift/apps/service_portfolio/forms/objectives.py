@@ -1,6 +1,7 @@
 """Forms of the objectives' and the scorecard's pages: shape only; ``services.objectives``
-applies the rules, and a refused write shows beside its field (``add_objective_error``);
-a ``ConflictError`` (field ``version``, hidden) shows above the form.
+applies the rules, and a refused write shows beside its field
+(``forms.portfolio.add_service_error``); a ``ConflictError`` (field ``version``, hidden)
+shows above the form.
 
 Also the query forms of the read-only pages (the attainment range of an objective, the
 scorecard's date, the portfolio matrix's filters): a malformed query is a 400.
@@ -14,7 +15,6 @@ from typing import Any
 from django import forms
 
 from uplift.apps.common.forms import AccessibleFormMixin
-from uplift.apps.improvements.errors import ImprovementError
 from uplift.apps.measurements.selectors import measure_list
 from uplift.apps.service_portfolio.choices import (
     OutcomeChoice,
@@ -38,7 +38,6 @@ __all__ = [
     "ScorecardDateForm",
     "ScorecardSettingsForm",
     "SloForm",
-    "add_objective_error",
 ]
 
 ATTAINMENT_MONTHS: tuple[int, ...] = (6, 12, 24, 36)
@@ -49,11 +48,6 @@ STATUS_CHOICES = (
     ("no_evidence", "No evidence"),
 )
 _DATE = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
-
-
-def add_objective_error(form: forms.BaseForm, error: ImprovementError) -> None:
-    """Show a refused write beside its field, or above the form when no field matches."""
-    form.add_error(error.field if error.field in form.fields else None, error.message)
 
 
 class _MeasureChoiceField(forms.ModelChoiceField):  # type: ignore[type-arg]

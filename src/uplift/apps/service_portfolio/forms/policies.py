@@ -17,6 +17,12 @@ from django.contrib.auth import get_user_model
 from django.db.models import Q, QuerySet
 from django.utils import timezone
 
+from uplift.apps.common.filters import (
+    SEARCH_WIDGET,
+    PersonChoiceField,
+    PersonFilter,
+    people_related,
+)
 from uplift.apps.common.forms import AccessibleFormMixin
 from uplift.apps.service_portfolio.choices import ComplianceResult, ServiceState
 from uplift.apps.service_portfolio.forms.portfolio import add_service_error
@@ -35,14 +41,7 @@ __all__ = [
 ]
 
 _DATE = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
-_SEARCH = forms.TextInput(attrs={"type": "search"})
 _YES_NO = (("yes", "Yes"), ("no", "No"))
-
-
-class _UserChoiceField(forms.ModelChoiceField):  # type: ignore[type-arg]
-    def label_from_instance(self, obj: Any) -> str:
-        full = obj.get_full_name()
-        return f"{full} ({obj.get_username()})" if full else str(obj.get_username())
 
 
 class _ServicesField(forms.ModelMultipleChoiceField):  # type: ignore[type-arg]
@@ -77,7 +76,7 @@ class PolicyForm(AccessibleFormMixin, forms.Form):
         help_text="What the policy requires of the services it governs, so that a check can "
         "say whether a service complies.",
     )
-    owner = _UserChoiceField(
+    owner = PersonChoiceField(
         queryset=get_user_model().objects.none(),
         help_text="Keeps the policy current and answers questions about it.",
     )
@@ -203,25 +202,6 @@ class ComplianceForm(AccessibleFormMixin, forms.Form):
 # -- the lists' filters ----------------------------------------------------------------------
 
 
-class _PersonField(forms.ModelChoiceField):  # type: ignore[type-arg]
-    def label_from_instance(self, obj: Any) -> str:
-        name = obj.get_full_name()
-        return f"{name} ({obj.get_username()})" if name else str(obj.get_username())
-
-
-class _PersonFilter(django_filters.ModelChoiceFilter):
-    field_class = _PersonField
-
-
-def _policy_owners(request: Any) -> QuerySet[Any]:
-    return (
-        get_user_model()
-        ._default_manager.filter(policies_owned__isnull=False)
-        .distinct()
-        .order_by("first_name", "last_name", "username")
-    )
-
-
 def _governed(request: Any) -> QuerySet[Service]:
     return Service.objects.filter(policies__isnull=False).distinct().order_by("name")
 
@@ -243,9 +223,12 @@ class PolicyFilterSet(django_filters.FilterSet):
     review (overdue, due within 90 days, later), a service governed (slug) and whether
     a service's latest check against it failed."""
 
-    q = django_filters.CharFilter(method="filter_text", label="Search", widget=_SEARCH)
-    owner = _PersonFilter(
-        queryset=_policy_owners, to_field_name="username", label="Owner", empty_label="Anyone"
+    q = django_filters.CharFilter(method="filter_text", label="Search", widget=SEARCH_WIDGET)
+    owner = PersonFilter(
+        queryset=people_related("policies_owned"),
+        to_field_name="username",
+        label="Owner",
+        empty_label="Anyone",
     )
     active = django_filters.ChoiceFilter(
         choices=_YES_NO, method="filter_active", label="Active", empty_label="Any"

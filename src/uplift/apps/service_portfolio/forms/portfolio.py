@@ -16,6 +16,7 @@ from django.contrib.auth import get_user_model
 from django.core.validators import FileExtensionValidator
 from django.db.models import Q, QuerySet
 
+from uplift.apps.common.filters import PersonChoiceField
 from uplift.apps.common.forms import AccessibleFormMixin
 from uplift.apps.improvements.errors import ImprovementError
 from uplift.apps.organization.selectors import unit_list, work_activity_list
@@ -40,12 +41,6 @@ _MONTH = re.compile(r"^\s*(\d{4})-(\d{1,2})\s*$")
 def add_service_error(form: forms.BaseForm, error: ImprovementError) -> None:
     """Show a refused write beside its field, or above the form when no field matches."""
     form.add_error(error.field if error.field in form.fields else None, error.message)
-
-
-class _UserChoiceField(forms.ModelChoiceField):  # type: ignore[type-arg]
-    def label_from_instance(self, obj: Any) -> str:
-        full = obj.get_full_name()
-        return f"{full} ({obj.get_username()})" if full else str(obj.get_username())
 
 
 class _WorkActivityChoiceField(forms.ModelMultipleChoiceField):  # type: ignore[type-arg]
@@ -108,7 +103,7 @@ class ServiceForm(AccessibleFormMixin, forms.Form):
         help_text="Proposed, in the catalog, or retired. A service in the catalog does not go "
         "back to proposed; only a portfolio manager brings a retired service back.",
     )
-    owner = _UserChoiceField(
+    owner = PersonChoiceField(
         queryset=get_user_model().objects.none(),
         help_text="Keeps the service valuable, reliable, compliant and cost-effective; edits "
         "it and its objectives, cost and changes. People with the service owner role.",

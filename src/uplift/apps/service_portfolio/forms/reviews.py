@@ -15,14 +15,20 @@ from django import forms
 from django.contrib.auth import get_user_model
 from django.db.models import Q, QuerySet
 
+from uplift.apps.common.filters import (
+    SEARCH_WIDGET,
+    PersonChoiceField,
+    PersonFilter,
+    people_related,
+)
 from uplift.apps.common.forms import AccessibleFormMixin
-from uplift.apps.improvements.errors import ImprovementError
 from uplift.apps.service_portfolio.choices import (
     OutcomeChoice,
     ReviewKind,
     ReviewState,
     ServiceState,
 )
+from uplift.apps.service_portfolio.forms.portfolio import add_service_error
 from uplift.apps.service_portfolio.models import Review, Service
 
 __all__ = [
@@ -33,22 +39,6 @@ __all__ = [
 ]
 
 _DATE = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
-_SEARCH = forms.TextInput(attrs={"type": "search"})
-
-
-def add_service_error(form: forms.BaseForm, error: ImprovementError) -> None:
-    """Show a refused write beside its field, or above the form when no field matches."""
-    form.add_error(error.field if error.field in form.fields else None, error.message)
-
-
-def person_label(user: Any) -> str:
-    full = user.get_full_name()
-    return f"{full} ({user.get_username()})" if full else str(user.get_username())
-
-
-class _PersonField(forms.ModelChoiceField):  # type: ignore[type-arg]
-    def label_from_instance(self, obj: Any) -> str:
-        return person_label(obj)
 
 
 class _ServicesField(forms.ModelMultipleChoiceField):  # type: ignore[type-arg]
@@ -96,7 +86,7 @@ class ReviewForm(AccessibleFormMixin, forms.Form):
         label="Held on",
         help_text="The scorecards are taken as of this day, or today if it is later.",
     )
-    chair = _PersonField(queryset=get_user_model()._default_manager.none(), required=False)
+    chair = PersonChoiceField(queryset=get_user_model()._default_manager.none(), required=False)
     services = _ServicesField(
         queryset=Service.objects.none(),
         required=False,
@@ -188,7 +178,7 @@ class DecisionForm(AccessibleFormMixin, forms.Form):
         help_text="The scorecard outcome it answers; its rule and evidence go into the "
         "improvement proposal.",
     )
-    owner = _PersonField(
+    owner = PersonChoiceField(
         queryset=get_user_model()._default_manager.none(),
         required=False,
         empty_label="Nobody yet",
@@ -210,21 +200,8 @@ class DecisionForm(AccessibleFormMixin, forms.Form):
 # -- the list's filters -------------------------------------------------------------------------
 
 
-def _chairs(request: Any) -> QuerySet[Any]:
-    return (
-        get_user_model()
-        ._default_manager.filter(reviews_chaired__isnull=False)
-        .distinct()
-        .order_by("first_name", "last_name", "username")
-    )
-
-
 def _services(request: Any) -> QuerySet[Service]:
     return Service.objects.filter(reviews__isnull=False).distinct().order_by("name", "pk")
-
-
-class _PersonFilter(django_filters.ModelChoiceFilter):
-    field_class = _PersonField
 
 
 class _ServiceFilter(django_filters.ModelChoiceFilter):
@@ -236,11 +213,14 @@ class ReviewFilterSet(django_filters.FilterSet):
     service (slug), the day held (from, to) and whether a decision still waits to
     become a proposal."""
 
-    q = django_filters.CharFilter(method="filter_text", label="Search", widget=_SEARCH)
+    q = django_filters.CharFilter(method="filter_text", label="Search", widget=SEARCH_WIDGET)
     kind = django_filters.ChoiceFilter(choices=ReviewKind.choices, empty_label="Any")
     state = django_filters.ChoiceFilter(choices=ReviewState.choices, empty_label="Any")
-    chair = _PersonFilter(
-        queryset=_chairs, to_field_name="username", label="Chair", empty_label="Anyone"
+    chair = PersonFilter(
+        queryset=people_related("reviews_chaired"),
+        to_field_name="username",
+        label="Chair",
+        empty_label="Anyone",
     )
     service = _ServiceFilter(
         queryset=_services,
