@@ -36,6 +36,7 @@ from uplift.apps.service_portfolio.choices import ServiceState, TestResult
 from uplift.apps.service_portfolio.errors import ServicePortfolioError, lock_for_update
 from uplift.apps.service_portfolio.models import ContinuityPlan, Service
 from uplift.apps.service_portfolio.selectors_continuity import TEST_RECORDED
+from uplift.apps.service_portfolio.services.portfolio_checks import _clean_day, _text
 
 __all__ = [
     "CONTINUITY_FIELDS",
@@ -65,15 +66,6 @@ _MODEL = "continuityplan"
 
 
 # -- input checks ---------------------------------------------------------------------
-
-
-def _text(value: Any, field: str) -> str:
-    """Stored text: stripped, with the newlines browsers send (CRLF) made plain."""
-    if value is None:
-        return ""
-    if not isinstance(value, str):
-        raise ServicePortfolioError("Enter text.", field=field)
-    return value.replace("\r\n", "\n").replace("\r", "\n").strip()
 
 
 def _lines(value: Any, field: str) -> str:
@@ -156,19 +148,6 @@ def _clean_dependencies(
             )
         chosen[other.pk] = other
     return sorted(chosen.values(), key=lambda s: (s.name, s.pk))
-
-
-def _clean_day(value: Any, field: str) -> dt.date:
-    if isinstance(value, dt.datetime):
-        raise ServicePortfolioError("Enter a date, not a date and time.", field=field)
-    if isinstance(value, dt.date):
-        return value
-    if isinstance(value, str):
-        try:
-            return dt.date.fromisoformat(value.strip())
-        except ValueError:
-            pass
-    raise ServicePortfolioError("Enter a date as YYYY-MM-DD.", field=field)
 
 
 def _require(actor: User, service: Service, action: str) -> None:

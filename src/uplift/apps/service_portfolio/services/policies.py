@@ -33,6 +33,7 @@ from uplift.apps.service_portfolio import permissions
 from uplift.apps.service_portfolio.choices import ComplianceResult, ServiceState
 from uplift.apps.service_portfolio.errors import ServicePortfolioError, lock_for_update
 from uplift.apps.service_portfolio.models import ComplianceCheck, Policy, Service
+from uplift.apps.service_portfolio.services.portfolio_checks import _clean_day, _text
 
 __all__ = [
     "POLICY_FIELDS",
@@ -60,15 +61,6 @@ _NAME_MAX = 200
 
 
 # -- input checks ---------------------------------------------------------------------
-
-
-def _text(value: Any, field: str) -> str:
-    """Stored text: stripped, with the newlines browsers send (CRLF) made plain."""
-    if value is None:
-        return ""
-    if not isinstance(value, str):
-        raise ServicePortfolioError("Enter text.", field=field)
-    return value.replace("\r\n", "\n").replace("\r", "\n").strip()
 
 
 def _clean_slug(value: Any) -> str:
@@ -121,19 +113,6 @@ def _clean_owner(value: Any) -> Any:
         name = value.get_full_name() or value.get_username()
         raise ServicePortfolioError(f"{name} cannot sign in any more.", field="owner")
     return value
-
-
-def _clean_day(value: Any, field: str) -> dt.date:
-    if isinstance(value, dt.datetime):
-        raise ServicePortfolioError("Enter a date, not a date and time.", field=field)
-    if isinstance(value, dt.date):
-        return value
-    if isinstance(value, str) and value.strip():
-        try:
-            return dt.date.fromisoformat(value.strip())
-        except ValueError:
-            pass
-    raise ServicePortfolioError("Enter a date as YYYY-MM-DD.", field=field)
 
 
 def _clean_services(value: Iterable[Any], *, already: Iterable[int] = ()) -> list[Service]:

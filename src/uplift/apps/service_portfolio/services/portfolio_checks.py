@@ -1,7 +1,8 @@
 """Input checks of the portfolio's writes (``services.portfolio`` and its topic
-modules): each cleans one value or raises ``ServicePortfolioError`` naming the field,
-and the permission check of a service's rows. Callers import the services from
-``services.portfolio``."""
+modules; ``_text`` and ``_clean_day`` also serve ``services.continuity`` and
+``services.policies``): each cleans one value or raises ``ServicePortfolioError``
+naming the field, and the permission check of a service's rows. Callers import the
+services from ``services.portfolio``."""
 
 from __future__ import annotations
 
@@ -247,6 +248,20 @@ def _clean_currency(value: Any) -> str:
 
 def _today() -> dt.date:
     return timezone.localdate()
+
+
+def _clean_day(value: Any, field: str) -> dt.date:
+    """A date, or its ISO text (YYYY-MM-DD); never a date and time."""
+    if isinstance(value, dt.datetime):
+        raise ServicePortfolioError("Enter a date, not a date and time.", field=field)
+    if isinstance(value, dt.date):
+        return value
+    if isinstance(value, str):
+        try:
+            return dt.date.fromisoformat(value.strip())
+        except ValueError:
+            pass
+    raise ServicePortfolioError("Enter a date as YYYY-MM-DD.", field=field)
 
 
 def _clean_period(value: Any) -> dt.date:

@@ -54,6 +54,7 @@ from uplift.apps.service_portfolio.selectors_continuity import (
     continuity_tests,
 )
 from uplift.apps.service_portfolio.services import continuity as services
+from uplift.apps.service_portfolio.views.edits import refusal_status, say_saved
 from uplift.apps.service_portfolio.views.portfolio import service_or_404
 
 __all__ = [
@@ -305,16 +306,13 @@ class ContinuityEditView(ContinuityPlanView):
                 data=form.values(),
                 expected_version=form.cleaned_data.get("version"),
             )
-        except ConflictError as error:
-            form.add_error(None, error.message)
-            return self.show(form, status=409)
-        except ServicePortfolioError as error:
-            add_service_error(form, error)
-            return self.show(form, status=400)
-        if plan.version == version:
-            messages.info(request, "Nothing changed; nothing was saved.")
-        else:
-            messages.success(request, f"The continuity plan “{plan.name}” is saved.")
+        except (ConflictError, ServicePortfolioError) as error:
+            return self.show(form, status=refusal_status(form, error))
+        say_saved(
+            request,
+            changed=plan.version != version,
+            message=f"The continuity plan “{plan.name}” is saved.",
+        )
         return redirect("service_portfolio:continuity_detail", self.service.slug, plan.pk)
 
 

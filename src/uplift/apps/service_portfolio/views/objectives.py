@@ -51,8 +51,8 @@ from uplift.apps.service_portfolio.forms.objectives import (
     PortfolioScorecardFilterForm,
     ScorecardDateForm,
     SloForm,
-    add_objective_error,
 )
+from uplift.apps.service_portfolio.forms.portfolio import add_service_error
 from uplift.apps.service_portfolio.models import Service, ServiceLevelObjective
 from uplift.apps.service_portfolio.selectors_scorecard import (
     ServiceScorecard,
@@ -63,6 +63,7 @@ from uplift.apps.service_portfolio.selectors_scorecard import (
     slo_attainments,
 )
 from uplift.apps.service_portfolio.services import objectives as services
+from uplift.apps.service_portfolio.views.edits import refusal_status, say_saved
 from uplift.apps.service_portfolio.views.portfolio import ServiceView
 from uplift.domain.service_outcomes import OUTCOME_TITLES, Outcome
 
@@ -147,7 +148,7 @@ class SloCreateView(ServiceView):
         try:
             slo = services.slo_create(actor=request.user, service=self.service, **form.values())
         except ServicePortfolioError as error:
-            add_objective_error(form, error)
+            add_service_error(form, error)
             return self.show(form, status=400)
         messages.success(request, f"“{slo.name}” is an objective of {self.service.name}.")
         return redirect("service_portfolio:slo_detail", self.service.slug, slo.pk)
@@ -194,16 +195,11 @@ class SloEditView(_SloView):
                 data=form.values(),
                 expected_version=form.cleaned_data["version"],
             )
-        except ConflictError as error:
-            form.add_error(None, error.message)
-            return self.show(form, status=409)
-        except ServicePortfolioError as error:
-            add_objective_error(form, error)
-            return self.show(form, status=400)
-        if saved.version == slo.version:
-            messages.info(request, "Nothing changed; nothing was saved.")
-        else:
-            messages.success(request, f"“{saved.name}” is saved.")
+        except (ConflictError, ServicePortfolioError) as error:
+            return self.show(form, status=refusal_status(form, error))
+        say_saved(
+            request, changed=saved.version != slo.version, message=f"“{saved.name}” is saved."
+        )
         return redirect("service_portfolio:slo_detail", self.service.slug, slo.pk)
 
 

@@ -56,6 +56,7 @@ from uplift.apps.service_portfolio.selectors_policies import (
     policy_list,
 )
 from uplift.apps.service_portfolio.services import policies as services
+from uplift.apps.service_portfolio.views.edits import refusal_status, say_saved
 from uplift.apps.service_portfolio.views.portfolio import service_or_404
 
 __all__ = [
@@ -291,16 +292,13 @@ class PolicyEditView(PolicyView):
                 data=form.values(),
                 expected_version=form.cleaned_data.get("version"),
             )
-        except ConflictError as error:
-            form.add_error(None, error.message)
-            return self.show(form, status=409)
-        except ServicePortfolioError as error:
-            add_service_error(form, error)
-            return self.show(form, status=400)
-        if self.policy.version == version:
-            messages.info(request, "Nothing changed; nothing was saved.")
-        else:
-            messages.success(request, f"The policy “{self.policy.name}” is saved.")
+        except (ConflictError, ServicePortfolioError) as error:
+            return self.show(form, status=refusal_status(form, error))
+        say_saved(
+            request,
+            changed=self.policy.version != version,
+            message=f"The policy “{self.policy.name}” is saved.",
+        )
         return redirect("service_portfolio:policy_detail", self.policy.slug)
 
 

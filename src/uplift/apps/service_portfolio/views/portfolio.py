@@ -64,6 +64,7 @@ from uplift.apps.service_portfolio.forms.portfolio import (
 from uplift.apps.service_portfolio.models import Service, ServiceChange, ServicePeriod
 from uplift.apps.service_portfolio.selectors import PortfolioRow
 from uplift.apps.service_portfolio.services import portfolio as services
+from uplift.apps.service_portfolio.views.edits import refusal_status, say_saved
 from uplift.domain.errors import InvalidDocument
 
 __all__ = [
@@ -373,16 +374,11 @@ class ServiceEditView(ServiceView):
                 data=form.values(),
                 expected_version=form.cleaned_data["version"],
             )
-        except ConflictError as error:
-            form.add_error(None, error.message)
-            return self.show(form, status=409)
-        except ServicePortfolioError as error:
-            add_service_error(form, error)
-            return self.show(form, status=400)
-        if service.version == version:
-            messages.info(request, "Nothing changed; nothing was saved.")
-        else:
-            messages.success(request, f"“{service.name}” is saved.")
+        except (ConflictError, ServicePortfolioError) as error:
+            return self.show(form, status=refusal_status(form, error))
+        say_saved(
+            request, changed=service.version != version, message=f"“{service.name}” is saved."
+        )
         return redirect("service_portfolio:service_detail", service.slug)
 
 

@@ -46,6 +46,7 @@ from uplift.apps.service_portfolio.selectors_reviews import (
     snapshot_shortfall_count,
 )
 from uplift.apps.service_portfolio.services import reviews as services
+from uplift.apps.service_portfolio.views.edits import refusal_status, say_saved
 
 __all__ = [
     "DecisionCreateView",
@@ -254,16 +255,9 @@ class ReviewUpdateView(ReviewView):
                 data=form.values(),
                 expected_version=form.cleaned_data.get("version"),
             )
-        except ConflictError as error:
-            form.add_error(None, error.message)
-            return self.show(form, status=409)
-        except ServicePortfolioError as error:
-            add_service_error(form, error)
-            return self.show(form, status=400)
-        if review.version == version:
-            messages.info(request, "Nothing changed; nothing was saved.")
-        else:
-            messages.success(request, f"“{review.title}” is saved.")
+        except (ConflictError, ServicePortfolioError) as error:
+            return self.show(form, status=refusal_status(form, error))
+        say_saved(request, changed=review.version != version, message=f"“{review.title}” is saved.")
         return redirect("service_portfolio:review_detail", review.pk)
 
 

@@ -13,7 +13,6 @@ from __future__ import annotations
 
 from typing import Any
 
-from django.contrib import messages
 from django.contrib.auth.mixins import AccessMixin
 from django.core.exceptions import PermissionDenied
 from django.http import HttpRequest, HttpResponse, HttpResponseBase
@@ -23,10 +22,7 @@ from django.views import View
 
 from uplift.apps.service_portfolio import permissions
 from uplift.apps.service_portfolio.errors import ConflictError, ServicePortfolioError
-from uplift.apps.service_portfolio.forms.objectives import (
-    ScorecardSettingsForm,
-    add_objective_error,
-)
+from uplift.apps.service_portfolio.forms.objectives import ScorecardSettingsForm
 from uplift.apps.service_portfolio.selectors_scorecard import (
     scorecard_rules,
     scorecard_settings_get,
@@ -37,6 +33,7 @@ from uplift.apps.service_portfolio.services.objectives import (
     SETTINGS_LABELS,
     scorecard_settings_update,
 )
+from uplift.apps.service_portfolio.views.edits import refusal_status, say_saved
 from uplift.domain.service_outcomes import outcome_rules
 
 __all__ = ["ScorecardSettingsView", "urlpatterns"]
@@ -93,16 +90,11 @@ class ScorecardSettingsView(AccessMixin, View):
             row = scorecard_settings_update(
                 actor=request.user, data=form.values(), expected_version=version
             )
-        except ConflictError as error:
-            form.add_error(None, error.message)
-            return self.show(form, status=409)
-        except ServicePortfolioError as error:
-            add_objective_error(form, error)
-            return self.show(form, status=400)
-        if row.version == version:
-            messages.info(request, "Nothing changed; nothing was saved.")
-        else:
-            messages.success(request, "The scorecard's settings are saved.")
+        except (ConflictError, ServicePortfolioError) as error:
+            return self.show(form, status=refusal_status(form, error))
+        say_saved(
+            request, changed=row.version != version, message="The scorecard's settings are saved."
+        )
         return redirect("service_portfolio:settings")
 
 
