@@ -31,16 +31,12 @@ it names one.
 from __future__ import annotations
 
 import datetime as dt
-import os
 import random
-import statistics
-import subprocess
 import sys
-import tempfile
 import time
-from collections.abc import Callable
-from pathlib import Path
 from typing import Any
+
+from benchmarks.harness import benchmark_database, main, run_children, timed
 
 RUNS = 7
 UNITS = 10
@@ -48,31 +44,13 @@ ACTIVITIES_PER_UNIT = 200  # 2,000 work activities
 PLANS = 50
 PROPOSALS = 60
 GOAL_MS = 500.0
-CHILD_FLAG = "--child"
 SEED = 20261121
 START = dt.date(2026, 1, 5)
 
 
 def run() -> bool:
     """The pages on SQLite (and PostgreSQL), each database in a child process."""
-    ok = True
-    with tempfile.TemporaryDirectory() as folder:
-        targets = [("SQLite", f"sqlite:///{Path(folder) / 'bench.sqlite3'}")]
-        if os.environ.get("DATABASE_URL", "").startswith("postgres"):
-            targets.append(("PostgreSQL", os.environ["DATABASE_URL"]))
-        for label, url in targets:
-            env = os.environ | {
-                "DATABASE_URL": url,
-                "DJANGO_SETTINGS_MODULE": "uplift.config.settings.test",
-            }
-            # Our own interpreter running our own module: no untrusted input.
-            completed = subprocess.run(  # noqa: S603
-                [sys.executable, "-m", "benchmarks.bench_deployments", CHILD_FLAG, label],
-                env=env,
-                check=False,
-            )
-            ok = ok and completed.returncode == 0
-    return ok
+    return run_children("benchmarks.bench_deployments")
 
 
 # --- the organization ------------------------------------------------------------------
@@ -442,21 +420,6 @@ def _build(rng: random.Random) -> dict[str, Any]:
 # --- timing ------------------------------------------------------------------------------
 
 
-def _timed(call: Callable[[], Any], runs: int) -> tuple[float, list[int], Any]:
-    """Median ms over ``runs`` calls, each call's query count, and the last answer."""
-    from django.db import connection
-    from django.test.utils import CaptureQueriesContext
-
-    timings, queries, answer = [], [], None
-    for _ in range(runs):
-        with CaptureQueriesContext(connection) as captured:
-            start = time.perf_counter()
-            answer = call()
-            timings.append((time.perf_counter() - start) * 1000)
-        queries.append(len(captured))
-    return statistics.median(timings), queries, answer
-
-
 def _page(client: Any, label: str, name: str, args: list[Any]) -> tuple[str, int | None, bool]:
     """Time one page; print its line. Returns (status word, queries, goal met)."""
     from django.urls import NoReverseMatch, reverse
@@ -474,7 +437,7 @@ def _page(client: Any, label: str, name: str, args: list[Any]) -> tuple[str, int
     if first.status_code != 200:
         print(f"{label:<11} {name:<16} answered {first.status_code}: FAIL")
         return "error", None, False
-    median, queries, response = _timed(lambda: client.get(url), RUNS)
+    median, queries, response = timed(lambda _: client.get(url), RUNS)
     steady = len(set(queries)) == 1
     met = median < GOAL_MS
     print(
@@ -488,26 +451,11 @@ def _page(client: Any, label: str, name: str, args: list[Any]) -> tuple[str, int
 
 def _child(label: str) -> int:
     """Set Django up on DATABASE_URL, build the organization, time the pages."""
-    import django  # Django is set up only here, in the child, after the environment is set.
-    from django.core.management import call_command
-    from django.db import connection
-
-    django.setup()
-    postgres = connection.vendor == "postgresql"
-    original_name = connection.settings_dict["NAME"]
-    if postgres:
-        # A throwaway database of its own next to the given one: not pytest's test_<name>,
-        # which a test run may be using at the same time.
-        name = f"bench_deployments_{original_name}"
-        connection.settings_dict.setdefault("TEST", {})["NAME"] = name
-        connection.creation.create_test_db(verbosity=0, autoclobber=True, keepdb=False)
-    else:
-        call_command("migrate", interactive=False, verbosity=0)
-
-    from django.test import Client
-
     ok = True
-    try:
+    with benchmark_database("bench_deployments") as postgres:
+        from django.db import connection
+        from django.test import Client
+
         start = time.perf_counter()
         built = _build(random.Random(SEED))  # noqa: S311  (benchmark data, not security)
         if postgres:
@@ -540,13 +488,8 @@ def _child(label: str) -> int:
                     f"{'yes' if same else 'NO'} ({small_q} vs {large_q})"
                 )
         print(f"{label:<11} (* the smallest plan, for the query count)")
-    finally:
-        if postgres:
-            connection.creation.destroy_test_db(original_name, verbosity=0, keepdb=False)
     return 0 if ok else 1
 
 
 if __name__ == "__main__":
-    if len(sys.argv) == 3 and sys.argv[1] == CHILD_FLAG:
-        sys.exit(_child(sys.argv[2]))
-    sys.exit(0 if run() else 1)
+    sys.exit(main(run, _child))

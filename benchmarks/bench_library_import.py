@@ -15,11 +15,11 @@ from __future__ import annotations
 
 import os
 import statistics
-import subprocess
 import sys
-import tempfile
 import time
 from pathlib import Path
+
+from benchmarks.harness import benchmark_database, main, run_children
 
 CATALOG = Path(
     os.environ.get(
@@ -32,7 +32,6 @@ CATALOG = Path(
 )
 RUNS = 7
 GOAL_MS = 300.0
-CHILD_FLAG = "--child"
 
 
 def run() -> bool:
@@ -40,50 +39,18 @@ def run() -> bool:
     if not CATALOG.exists():
         print(f"skipped: {CATALOG} is not here (set UPLIFT_BENCH_CATALOG)")
         return True
-    targets: list[tuple[str, str]] = []
-    with tempfile.TemporaryDirectory() as folder:
-        targets.append(("SQLite", f"sqlite:///{Path(folder) / 'bench.sqlite3'}"))
-        if os.environ.get("DATABASE_URL", "").startswith("postgres"):
-            targets.append(("PostgreSQL", os.environ["DATABASE_URL"]))
-        ok = True
-        for label, url in targets:
-            env = os.environ | {
-                "DATABASE_URL": url,
-                "DJANGO_SETTINGS_MODULE": "uplift.config.settings.test",
-            }
-            # Our own interpreter running our own module: no untrusted input.
-            completed = subprocess.run(  # noqa: S603
-                [sys.executable, "-m", "benchmarks.bench_library_import", CHILD_FLAG, label],
-                env=env,
-                check=False,
-            )
-            ok = ok and completed.returncode == 0
-    return ok
+    return run_children("benchmarks.bench_library_import")
 
 
 def _child(label: str) -> int:
     """Set Django up on DATABASE_URL, migrate, time the imports, print the figures."""
-    import django  # Django is set up only here, in the child, after the environment is set.
-    from django.core.management import call_command
-    from django.db import connection
-
-    django.setup()
-    postgres = connection.vendor == "postgresql"
-    if postgres:  # a throwaway test database next to the given one
-        # its own name: never the test_<name> database a running pytest may be using
-        test_name = f"bench_library_{connection.settings_dict['NAME']}"
-        connection.settings_dict.setdefault("TEST", {})["NAME"] = test_name
-        connection.creation.create_test_db(verbosity=0, autoclobber=True, keepdb=False)
-    else:
-        call_command("migrate", interactive=False, verbosity=0)
-
-    from uplift.apps.library.importers import parse_file
-    from uplift.apps.library.models import ProcessModel
-    from uplift.apps.library.services import library_import
-
     timings: list[float] = []
     counts = ""
-    try:
+    with benchmark_database("bench_library"):
+        from uplift.apps.library.importers import parse_file
+        from uplift.apps.library.models import ProcessModel
+        from uplift.apps.library.services import library_import
+
         for _ in range(RUNS):
             ProcessModel.objects.all().delete()
             start = time.perf_counter()
@@ -92,11 +59,6 @@ def _child(label: str) -> int:
             timings.append((time.perf_counter() - start) * 1000)
             counts = (
                 f"{model.process_areas.count()} process areas, {model.practices.count()} practices"
-            )
-    finally:
-        if postgres:
-            connection.creation.destroy_test_db(
-                connection.settings_dict["NAME"], verbosity=0, keepdb=False
             )
     median, best = statistics.median(timings), min(timings)
     met = median < GOAL_MS
@@ -109,6 +71,4 @@ def _child(label: str) -> int:
 
 
 if __name__ == "__main__":
-    if len(sys.argv) == 3 and sys.argv[1] == CHILD_FLAG:
-        sys.exit(_child(sys.argv[2]))
-    sys.exit(0 if run() else 1)
+    sys.exit(main(run, _child))

@@ -21,17 +21,15 @@ PostgreSQL when DATABASE_URL names one.
 
 from __future__ import annotations
 
-import os
 import random
-import statistics
-import subprocess
 import sys
-import tempfile
 import time
 from pathlib import Path
 from typing import Any
 
 import yaml
+
+from benchmarks.harness import benchmark_database, main, run_children, timed
 
 REPO = Path(__file__).resolve().parents[1]
 CMMI_DEV = REPO / "data" / "library" / "cmmi-dev-1.3.yaml"
@@ -39,30 +37,12 @@ RUNS = 7
 UNITS = 40
 PAGE_GOAL_MS = 1000.0
 CELL_GOAL_MS = 50.0
-CHILD_FLAG = "--child"
 HTMX = {"HTTP_HX_REQUEST": "true"}
 
 
 def run() -> bool:
     """The page and the cell saves on SQLite (and PostgreSQL), each in a child process."""
-    ok = True
-    with tempfile.TemporaryDirectory() as folder:
-        targets = [("SQLite", f"sqlite:///{Path(folder) / 'bench.sqlite3'}")]
-        if os.environ.get("DATABASE_URL", "").startswith("postgres"):
-            targets.append(("PostgreSQL", os.environ["DATABASE_URL"]))
-        for label, url in targets:
-            env = os.environ | {
-                "DATABASE_URL": url,
-                "DJANGO_SETTINGS_MODULE": "uplift.config.settings.test",
-            }
-            # Our own interpreter running our own module: no untrusted input.
-            completed = subprocess.run(  # noqa: S603
-                [sys.executable, "-m", "benchmarks.bench_matrix", CHILD_FLAG, label],
-                env=env,
-                check=False,
-            )
-            ok = ok and completed.returncode == 0
-    return ok
+    return run_children("benchmarks.bench_matrix")
 
 
 def _appraisal_file(refs: list[str], units: list[str], *, seed: int) -> bytes:
@@ -82,51 +62,21 @@ def _appraisal_file(refs: list[str], units: list[str], *, seed: int) -> bytes:
     return yaml.safe_dump(data, sort_keys=False).encode()
 
 
-def _timed(call: Any, runs: int) -> tuple[float, list[int], Any]:
-    """Median ms over ``runs`` calls, each call's query count, and the last answer."""
-    from django.db import connection
-    from django.test.utils import CaptureQueriesContext
-
-    timings, queries, answer = [], [], None
-    for n in range(runs):
-        with CaptureQueriesContext(connection) as captured:
-            start = time.perf_counter()
-            answer = call(n)
-            timings.append((time.perf_counter() - start) * 1000)
-        queries.append(len(captured))
-    return statistics.median(timings), queries, answer
-
-
 def _child(label: str) -> int:
     """Set Django up on DATABASE_URL, build the appraisals, time the page and the saves."""
-    import django  # Django is set up only here, in the child, after the environment is set.
-    from django.core.management import call_command
-    from django.db import connection
-
-    django.setup()
-    postgres = connection.vendor == "postgresql"
-    original_name = connection.settings_dict["NAME"]
-    if postgres:
-        # A throwaway database of its own next to the given one: not pytest's test_<name>,
-        # which a test run may be using at the same time.
-        connection.settings_dict.setdefault("TEST", {})["NAME"] = f"bench_matrix_{original_name}"
-        connection.creation.create_test_db(verbosity=0, autoclobber=True, keepdb=False)
-    else:
-        call_command("migrate", interactive=False, verbosity=0)
-
-    from django.contrib.auth import get_user_model
-    from django.test import Client
-    from django.urls import reverse
-
-    from uplift.apps.appraisals.choices import TeamRole
-    from uplift.apps.appraisals.matrix import cell_dom_id, matrix_outline
-    from uplift.apps.appraisals.models import TeamMember
-    from uplift.apps.appraisals.services import appraisal_import
-    from uplift.apps.library.selectors import model_rating_structure
-    from uplift.apps.library.services import library_import_file
-
     ok = True
-    try:
+    with benchmark_database("bench_matrix"):
+        from django.contrib.auth import get_user_model
+        from django.test import Client
+        from django.urls import reverse
+
+        from uplift.apps.appraisals.choices import TeamRole
+        from uplift.apps.appraisals.matrix import cell_dom_id, matrix_outline
+        from uplift.apps.appraisals.models import TeamMember
+        from uplift.apps.appraisals.services import appraisal_import
+        from uplift.apps.library.selectors import model_rating_structure
+        from uplift.apps.library.services import library_import_file
+
         model = library_import_file(path=CMMI_DEV)
         structure = model_rating_structure(model)
         refs = [
@@ -159,7 +109,7 @@ def _child(label: str) -> int:
         url = reverse("appraisals:appraisal_matrix", args=[page_appraisal.pk])
         cells = page_appraisal.characterizations.count()
         client.get(url)  # warm-up: templates compiled, session read
-        median, queries, response = _timed(lambda _: client.get(url), RUNS)
+        median, queries, response = timed(lambda _: client.get(url), RUNS)
         assert response.status_code == 200, response.status_code
         rows = response.content.count(b'<th scope="row">')
         met = median < PAGE_GOAL_MS and len(set(queries)) == 1
@@ -188,7 +138,7 @@ def _child(label: str) -> int:
                 return client.post(cell_url, {field: "LI" if n % 2 == 0 else "FI"}, **HTMX)
 
             save(1)  # warm-up
-            median, queries, response = _timed(save, RUNS)
+            median, queries, response = timed(save, RUNS)
             assert response.status_code == 200, response.status_code
             assert b"hx-swap-oob" in response.content
             counts.append(queries[0])
@@ -207,18 +157,13 @@ def _child(label: str) -> int:
         )
         # For the record (no goal of its own): the follow-up maturity-level summary.
         summary_url = reverse("appraisals:appraisal_matrix", args=[large.pk]) + "?part=summary"
-        median, queries, _ = _timed(lambda _: client.get(summary_url, **HTMX), 5)
+        median, queries, _ = timed(lambda _: client.get(summary_url, **HTMX), 5)
         print(
             f"{label:<10} maturity-level summary after a save (rates all {size} cells), "
             f"5 runs: median {median:.1f} ms, {queries[0]} queries"
         )
-    finally:
-        if postgres:
-            connection.creation.destroy_test_db(original_name, verbosity=0, keepdb=False)
     return 0 if ok else 1
 
 
 if __name__ == "__main__":
-    if len(sys.argv) == 3 and sys.argv[1] == CHILD_FLAG:
-        sys.exit(_child(sys.argv[2]))
-    sys.exit(0 if run() else 1)
+    sys.exit(main(run, _child))

@@ -16,17 +16,16 @@
 
 from __future__ import annotations
 
-import os
 import random
 import statistics
-import subprocess
 import sys
-import tempfile
 import time
 from pathlib import Path
+from typing import Any
 
 import yaml
 
+from benchmarks.harness import benchmark_database, main, run_children, timed
 from uplift.domain.ratings import (
     AppraisalScope,
     AreaSpec,
@@ -42,7 +41,6 @@ RUNS = 15
 UNITS = 40
 ENGINE_GOAL_MS = 50.0
 CELL_GOAL_MS = 50.0
-CHILD_FLAG = "--child"
 
 
 def _engine_inputs() -> tuple[AppraisalScope, dict[str, dict[str, Characterization]]]:
@@ -106,23 +104,7 @@ def engine() -> bool:
 def run() -> bool:
     """The engine here; the cell writes on SQLite (and PostgreSQL) in child processes."""
     ok = engine()
-    with tempfile.TemporaryDirectory() as folder:
-        targets = [("SQLite", f"sqlite:///{Path(folder) / 'bench.sqlite3'}")]
-        if os.environ.get("DATABASE_URL", "").startswith("postgres"):
-            targets.append(("PostgreSQL", os.environ["DATABASE_URL"]))
-        for label, url in targets:
-            env = os.environ | {
-                "DATABASE_URL": url,
-                "DJANGO_SETTINGS_MODULE": "uplift.config.settings.test",
-            }
-            # Our own interpreter running our own module: no untrusted input.
-            completed = subprocess.run(  # noqa: S603
-                [sys.executable, "-m", "benchmarks.bench_rating", CHILD_FLAG, label],
-                env=env,
-                check=False,
-            )
-            ok = ok and completed.returncode == 0
-    return ok
+    return run_children("benchmarks.bench_rating") and ok
 
 
 def _appraisal_file(refs: list[str], units: list[str]) -> bytes:
@@ -139,28 +121,13 @@ def _appraisal_file(refs: list[str], units: list[str]) -> bytes:
 
 def _child(label: str) -> int:
     """Set Django up on DATABASE_URL, build both appraisals, time the cell writes."""
-    import django  # Django is set up only here, in the child, after the environment is set.
-    from django.core.management import call_command
-    from django.db import connection
-    from django.test.utils import CaptureQueriesContext
-
-    django.setup()
-    postgres = connection.vendor == "postgresql"
-    if postgres:  # a throwaway test database next to the given one
-        # its own name: never the test_<name> database a running pytest may be using
-        test_name = f"bench_rating_{connection.settings_dict['NAME']}"
-        connection.settings_dict.setdefault("TEST", {})["NAME"] = test_name
-        connection.creation.create_test_db(verbosity=0, autoclobber=True, keepdb=False)
-    else:
-        call_command("migrate", interactive=False, verbosity=0)
-
-    from uplift.apps.appraisals.selectors import appraisal_rating
-    from uplift.apps.appraisals.services import appraisal_characterize, appraisal_import
-    from uplift.apps.library.selectors import model_rating_structure
-    from uplift.apps.library.services import library_import_file
-
     ok = True
-    try:
+    with benchmark_database("bench_rating"):
+        from uplift.apps.appraisals.selectors import appraisal_rating
+        from uplift.apps.appraisals.services import appraisal_characterize, appraisal_import
+        from uplift.apps.library.selectors import model_rating_structure
+        from uplift.apps.library.services import library_import_file
+
         model = library_import_file(path=CMMI_DEV)
         refs = [
             ref
@@ -176,19 +143,16 @@ def _child(label: str) -> int:
         )
         for appraisal in (small, large):
             cells = appraisal.characterizations.count()
-            timings, queries = [], []
-            for n in range(RUNS):
-                with CaptureQueriesContext(connection) as captured:
-                    start = time.perf_counter()
-                    appraisal_characterize(
-                        appraisal=appraisal,
-                        practice=refs[0],
-                        unit="u1",
-                        value="LI" if n % 2 == 0 else "FI",
-                    )
-                    timings.append((time.perf_counter() - start) * 1000)
-                queries.append(len(captured))
-            median = statistics.median(timings)
+
+            def characterize(n: int, appraisal: Any = appraisal) -> Any:
+                return appraisal_characterize(
+                    appraisal=appraisal,
+                    practice=refs[0],
+                    unit="u1",
+                    value="LI" if n % 2 == 0 else "FI",
+                )
+
+            median, queries, _ = timed(characterize, RUNS)
             met = median < CELL_GOAL_MS and len(set(queries)) == 1
             ok = ok and met
             print(
@@ -197,25 +161,13 @@ def _child(label: str) -> int:
                 f"with the same queries at any size: {'met' if met else 'MISSED'}"
             )
         # For the record (no goal of its own): the lazy rating of the whole large appraisal.
-        timings = []
-        for _ in range(5):
-            with CaptureQueriesContext(connection) as captured:
-                start = time.perf_counter()
-                appraisal_rating(large)
-                timings.append((time.perf_counter() - start) * 1000)
+        median, queries, _ = timed(lambda _: appraisal_rating(large), 5)
         print(
             f"{label:<10} rate the stored appraisal of 10344 cells (read + engine), 5 runs: "
-            f"median {statistics.median(timings):.1f} ms, {len(captured)} queries"
+            f"median {median:.1f} ms, {queries[-1]} queries"
         )
-    finally:
-        if postgres:
-            connection.creation.destroy_test_db(
-                connection.settings_dict["NAME"], verbosity=0, keepdb=False
-            )
     return 0 if ok else 1
 
 
 if __name__ == "__main__":
-    if len(sys.argv) == 3 and sys.argv[1] == CHILD_FLAG:
-        sys.exit(_child(sys.argv[2]))
-    sys.exit(0 if run() else 1)
+    sys.exit(main(run, _child))

@@ -31,16 +31,12 @@ it names one.
 from __future__ import annotations
 
 import datetime as dt
-import os
 import random
-import statistics
-import subprocess
 import sys
-import tempfile
 import time
-from collections.abc import Callable
-from pathlib import Path
 from typing import Any
+
+from benchmarks.harness import benchmark_database, main, run_children, timed
 
 RUNS = 5
 SERVICES = 200
@@ -50,30 +46,12 @@ INCIDENTS_PER_MONTH = 20
 CHANGES_PER_SERVICE = 10
 POLICIES = 4
 GOAL_MS = 1000.0
-CHILD_FLAG = "--child"
 SEED = 20261121
 
 
 def run() -> bool:
     """The figures on SQLite (and PostgreSQL), each database in a child process."""
-    ok = True
-    with tempfile.TemporaryDirectory() as folder:
-        targets = [("SQLite", f"sqlite:///{Path(folder) / 'bench.sqlite3'}")]
-        if os.environ.get("DATABASE_URL", "").startswith("postgres"):
-            targets.append(("PostgreSQL", os.environ["DATABASE_URL"]))
-        for label, url in targets:
-            env = os.environ | {
-                "DATABASE_URL": url,
-                "DJANGO_SETTINGS_MODULE": "uplift.config.settings.test",
-            }
-            # Our own interpreter running our own module: no untrusted input.
-            completed = subprocess.run(  # noqa: S603
-                [sys.executable, "-m", "benchmarks.bench_services", CHILD_FLAG, label],
-                env=env,
-                check=False,
-            )
-            ok = ok and completed.returncode == 0
-    return ok
+    return run_children("benchmarks.bench_services")
 
 
 # --- the portfolio -----------------------------------------------------------------------
@@ -315,21 +293,6 @@ def _build(rng: random.Random) -> dict[str, Any]:
 # --- timing ------------------------------------------------------------------------------
 
 
-def _timed(call: Callable[[], Any], runs: int) -> tuple[float, list[int], Any]:
-    """Median ms over ``runs`` calls, each call's query count, and the last answer."""
-    from django.db import connection
-    from django.test.utils import CaptureQueriesContext
-
-    timings, queries, answer = [], [], None
-    for _ in range(runs):
-        with CaptureQueriesContext(connection) as captured:
-            start = time.perf_counter()
-            answer = call()
-            timings.append((time.perf_counter() - start) * 1000)
-        queries.append(len(captured))
-    return statistics.median(timings), queries, answer
-
-
 def _line(label: str, name: str, what: str, median: float, queries: list[int], extra: str) -> bool:
     steady = len(set(queries)) == 1
     met = median < GOAL_MS
@@ -358,33 +321,20 @@ def _page(client: Any, label: str, name: str, args: list[Any], query: str = "") 
     if first.status_code != 200:
         print(f"{label:<11} {name:<22} {url} answered {first.status_code}: FAIL")
         return False
-    median, queries, response = _timed(lambda: client.get(url), RUNS)
+    median, queries, response = timed(lambda _: client.get(url), RUNS)
     return _line(label, name, url, median, queries, f", {len(response.content) / 1000:.0f} kB")
 
 
 def _child(label: str) -> int:
     """Set Django up on DATABASE_URL, build the portfolio, time the reads and pages."""
-    import django  # Django is set up only here, in the child, after the environment is set.
-    from django.core.management import call_command
-    from django.db import connection
-
-    django.setup()
-    postgres = connection.vendor == "postgresql"
-    original_name = connection.settings_dict["NAME"]
-    if postgres:
-        name = f"bench_services_{original_name}"
-        connection.settings_dict.setdefault("TEST", {})["NAME"] = name
-        connection.creation.create_test_db(verbosity=0, autoclobber=True, keepdb=False)
-    else:
-        call_command("migrate", interactive=False, verbosity=0)
-
-    from django.test import Client
-
-    from uplift.apps.service_portfolio.models import Service
-    from uplift.apps.service_portfolio.selectors_scorecard import portfolio_scorecards
-
     ok = True
-    try:
+    with benchmark_database("bench_services") as postgres:
+        from django.db import connection
+        from django.test import Client
+
+        from uplift.apps.service_portfolio.models import Service
+        from uplift.apps.service_portfolio.selectors_scorecard import portfolio_scorecards
+
         start = time.perf_counter()
         built = _build(random.Random(SEED))  # noqa: S311  (benchmark data, not security)
         if postgres:
@@ -398,7 +348,7 @@ def _child(label: str) -> int:
         every = list(Service.objects.select_related("owner", "unit").order_by("name"))
         some = every[:20]
         portfolio_scorecards(every)  # warm-up
-        median, queries, cards = _timed(lambda: portfolio_scorecards(every), RUNS)
+        median, queries, cards = timed(lambda _: portfolio_scorecards(every), RUNS)
         shortfalls = sum(bool(card.shortfalls) for card in cards.values())
         ok = (
             _line(
@@ -411,7 +361,7 @@ def _child(label: str) -> int:
             )
             and ok
         )
-        small, small_q, _ = _timed(lambda: portfolio_scorecards(some), RUNS)
+        small, small_q, _ = timed(lambda _: portfolio_scorecards(some), RUNS)
         _line(label, "portfolio_scorecards", f"{len(some)} services", small, small_q, "")
         same = small_q[-1] == queries[-1]
         print(
@@ -432,13 +382,8 @@ def _child(label: str) -> int:
             ("service_detail", [service.slug], ""),
         ):
             ok = _page(client, label, name, args, query) and ok
-    finally:
-        if postgres:
-            connection.creation.destroy_test_db(original_name, verbosity=0, keepdb=False)
     return 0 if ok else 1
 
 
 if __name__ == "__main__":
-    if len(sys.argv) == 3 and sys.argv[1] == CHILD_FLAG:
-        sys.exit(_child(sys.argv[2]))
-    sys.exit(0 if run() else 1)
+    sys.exit(main(run, _child))
