@@ -7,12 +7,15 @@ Personas (healthchecks-style): ``anonymous`` (a client nobody signed in to),
 
 from __future__ import annotations
 
-from collections.abc import Callable
+import datetime as dt
+from collections.abc import Callable, Iterator
 from typing import Any
 
 import pytest
+import time_machine
 from django.contrib.auth.models import Group, User
 from django.test import Client
+from django.utils import timezone
 
 from tests.factories.accounts import UserFactory
 from uplift.apps.accounts.roles import Role
@@ -23,6 +26,24 @@ ClientFor = Callable[[User], Client]
 
 # Signs in without the axes backend's request check: the persona is not what is tested.
 MODEL_BACKEND = "django.contrib.auth.backends.ModelBackend"
+
+# The day this test process started. Test modules read "today" when they are collected
+# (``TODAY = timezone.localdate()``) and the code under test reads it again when a test
+# runs: a run that crosses midnight would see two days. So every test runs on this day.
+SESSION_DAY = timezone.localdate()
+
+
+@pytest.fixture(autouse=True)
+def _session_day() -> Iterator[None]:
+    """Run the test at noon of ``SESSION_DAY``, the clock ticking from there.
+
+    time-machine moves Python's wall clock only (``time.time``, ``datetime.now``…), not
+    the monotonic clocks, and not other processes: a subprocess or the browser sees the
+    real time, which is the same day except across midnight.
+    """
+    noon = dt.datetime.combine(SESSION_DAY, dt.time(12), tzinfo=timezone.get_current_timezone())
+    with time_machine.travel(noon, tick=True):
+        yield
 
 
 @pytest.fixture(scope="session")

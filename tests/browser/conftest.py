@@ -9,6 +9,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+from django.db import connections
 from playwright.sync_api import sync_playwright
 
 CHROMIUM = Path("/usr/bin/chromium")
@@ -42,6 +43,11 @@ def page(live_server, transactional_db, monkeypatch):  # type: ignore[no-untyped
     started, and Django then refuses synchronous ORM calls (the test's own set-up).
     So Playwright lives only as long as one test, and DJANGO_ALLOW_ASYNC_UNSAFE is set
     only meanwhile: tests after it in the same worker keep Django's async safety.
+
+    While that event loop runs, Django keeps its database connections per context, not
+    per thread (asgiref's ``Local``): the connections the test opens meanwhile are not the
+    thread's, and nobody else closes them. They are closed here, before the loop stops;
+    left open, PostgreSQL refuses to drop the test database at the end of the run.
     """
     monkeypatch.setenv("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
     with sync_playwright() as playwright:
@@ -52,3 +58,4 @@ def page(live_server, transactional_db, monkeypatch):  # type: ignore[no-untyped
         yield page
         context.close()
         browser.close()
+        connections.close_all()
