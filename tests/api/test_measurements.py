@@ -237,6 +237,40 @@ def test_objectives_come_with_their_status(reader, observed):
     assert_documented(response, OBJECTIVES)
 
 
+def test_without_a_baseline_the_status_is_provisional_with_n_and_the_period(reader, observed):
+    qppo = make_qppo(observed, target=10.0)
+
+    listed = reader.get(OBJECTIVES, {"kind": "qppo"})
+    one = reader.get(f"{OBJECTIVES}{qppo.pk}/")
+
+    (row,) = listed.json()["results"]
+    assert row["status"] == one.json()["status"]
+    assert row["status"] == {
+        "status": "not_met",
+        "value": pytest.approx(12.5025),
+        "gap": pytest.approx(2.5025),
+        "percent_gap": pytest.approx(25.025),
+        "provisional": True,
+        "n": 40,
+        "period_start": START.isoformat(),
+        "period_end": (START + 19 * WEEK).isoformat(),
+        "baseline": None,
+        "baseline_computed_at": None,
+    }
+    assert_documented(listed, OBJECTIVES)
+    assert_documented(one, f"{OBJECTIVES}{{id}}/")
+
+
+def test_a_stored_baseline_makes_the_api_status_official(reader, observed):
+    stored = baseline_compute(measure=observed, store=True).stored
+    make_qppo(observed, target=10.0)
+
+    (row,) = reader.get(OBJECTIVES, {"kind": "qppo"}).json()["results"]
+
+    assert (row["status"]["provisional"], row["status"]["baseline"]) == (False, stored.pk)
+    assert row["status"]["n"] == 40
+
+
 def test_a_qppo_without_a_target_is_a_400_naming_the_target(writer, cycle_time):
     parent = objective_create(kind="business", name="Deliver faster")
 

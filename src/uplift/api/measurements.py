@@ -118,12 +118,26 @@ class MeasureSerializer(serializers.ModelSerializer):
 
 
 class ObjectiveStatusSerializer(serializers.Serializer):
-    """A QPPO against the newest stored baseline of its measure and segment."""
+    """A QPPO against the newest stored baseline of its measure and segment or, without
+    one, provisionally against the segment's current observations."""
 
     status = inline_enum(["met", "not_met", "no_data", "not_applicable"], read_only=True)
     value = serializers.FloatField(allow_null=True)
     gap = serializers.FloatField(allow_null=True, help_text="How far short, in the unit.")
     percent_gap = serializers.FloatField(allow_null=True)
+    provisional = serializers.BooleanField(
+        help_text="True: judged from current data, no stored baseline (store one to make "
+        "it official)."
+    )
+    n = serializers.IntegerField(
+        allow_null=True, help_text="How many observations the value stands on."
+    )
+    period_start = serializers.DateTimeField(
+        allow_null=True, help_text="The first observation's time (the baseline's period)."
+    )
+    period_end = serializers.DateTimeField(
+        allow_null=True, help_text="The last observation's time (the baseline's period)."
+    )
     baseline = serializers.IntegerField(allow_null=True)
     baseline_computed_at = serializers.DateTimeField(allow_null=True)
 

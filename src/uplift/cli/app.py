@@ -10,7 +10,7 @@ from uplift.cli import deployments as deployment_commands
 from uplift.cli import improvements as improvement_commands
 from uplift.cli import library as library_commands
 from uplift.cli import measurements as measurement_commands
-from uplift.cli import measurements_stored
+from uplift.cli import measurements_objectives, measurements_stored
 from uplift.cli import services as service_commands
 from uplift.cli import site as site_commands
 
@@ -27,6 +27,7 @@ app.add_typer(library_commands.app, name="library")
 app.add_typer(demo_commands.app, name="demo")
 app.add_typer(appraisal_commands.app, name="appraisal")
 measurements_stored.register(measurement_commands.app)
+measurements_objectives.register(measurement_commands.app)
 app.add_typer(measurement_commands.app, name="measurements")
 app.add_typer(improvement_commands.app, name="improvements")
 app.add_typer(deployment_commands.app, name="deployments")

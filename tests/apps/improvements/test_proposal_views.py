@@ -20,6 +20,7 @@ from tests.apps.improvements import proposal_sources
 from tests.apps.improvements.proposal_sources import WEAKNESS_TEXT, submit, walk
 from uplift.apps.improvements.models import ExpectedBenefit, Proposal, ProposalTransition
 from uplift.apps.improvements.services.proposals import benefit_add, proposal_update
+from uplift.apps.measurements.models import Baseline
 
 pytestmark = pytest.mark.django_db
 
@@ -347,6 +348,21 @@ def test_a_qppo_shortfall_preselects_the_qppo_and_states_the_gap(
         "against a target of 9 days, short by 3 days (33% of the target)."
     )
     assert "Not met" in text(response)
+
+
+def test_a_provisional_shortfall_says_it_stands_on_current_data(
+    client_for, practitioner, shortfall
+) -> None:
+    Baseline.objects.all().delete()  # the QPPO is judged from the observations alone
+
+    response = client_for(practitioner).get(f"{CREATE}?objective={shortfall.pk}")
+
+    assert response.context["form"].initial["problem_statement"] == (
+        "The QPPO “Cycle time at most 9 days” is not met: the mean of cycle time is 12 days "
+        "against a target of 9 days, short by 3 days (33% of the target) (provisional: from "
+        "current data, n = 3, 2024-01-01 to 2024-01-15; no stored baseline)."
+    )
+    assert "provisional</span>" in text(response)
 
 
 def test_a_business_objective_is_no_qppo_source(client_for, practitioner, shortfall) -> None:

@@ -175,21 +175,22 @@ def test_a_qppo_is_judged_on_the_newest_baseline_of_its_own_segment(cycle_time, 
     assert statuses[everyone.pk].status == "not_met"  # mean 13 over all
 
 
-def test_a_qppo_without_a_baseline_has_no_data_and_a_business_objective_no_status(
+def test_a_qppo_without_observations_or_baseline_has_no_data_and_a_business_objective_none(
     cycle_time, business
 ):
     qppo = make_qppo(cycle_time, target=5, parent=business)
 
     statuses = selectors.objective_statuses([qppo, business])
 
-    assert statuses[qppo.pk].status == "no_data"
+    assert statuses[qppo.pk] == selectors.ObjectiveStatus("no_data")
     assert statuses[business.pk].status == "not_applicable"
 
 
-def test_statuses_of_many_objectives_take_one_query(
+def test_statuses_of_many_objectives_with_baselines_take_one_query(
     cycle_time, csat, activities, django_assert_num_queries
 ):
     _baseline(cycle_time, activities[0], [10, 12, 14])
+    _baseline(csat, activities[0], [70, 80])
     objectives = [make_qppo(cycle_time, target=t, name=f"T{t}") for t in range(5)]
     objectives += [make_qppo(csat, target=t, name=f"C{t}") for t in range(5)]
 
@@ -197,3 +198,166 @@ def test_statuses_of_many_objectives_take_one_query(
         statuses = selectors.objective_statuses(objectives)
 
     assert len(statuses) == 10
+    assert not any(status.provisional for status in statuses.values())
+
+
+# -- provisional status: no stored baseline, judged from current data (issue 4) ----------
+
+FIVE = [8, 10, 12, 14, 16]  # mean 12, median 12, p10 8.8, p90 15.2 (type 7)
+
+
+def test_without_a_baseline_a_lower_is_better_qppo_is_judged_provisionally(cycle_time, activities):
+    add_series(cycle_time, activities[0], FIVE)
+    missed = make_qppo(cycle_time, target=10, name="At most 10")
+    met = make_qppo(cycle_time, target=12, statistic="median", name="Median at most 12")
+    tail = make_qppo(cycle_time, target=15, statistic="p90", name="p90 at most 15")
+
+    statuses = selectors.objective_statuses([missed, met, tail])
+
+    assert statuses[missed.pk] == selectors.ObjectiveStatus(
+        "not_met",
+        value=12.0,
+        gap=2.0,
+        percent_gap=20.0,
+        provisional=True,
+        n=5,
+        period_start=fixtures_h.START,
+        period_end=fixtures_h.START + 4 * fixtures_h.WEEK,
+    )
+    assert (statuses[met.pk].status, statuses[met.pk].gap) == ("met", 0.0)
+    assert statuses[met.pk].provisional
+    assert statuses[tail.pk].status == "not_met"
+    assert statuses[tail.pk].value == pytest.approx(15.2)
+    assert statuses[tail.pk].gap == pytest.approx(0.2)
+
+
+def test_without_a_baseline_a_higher_is_better_qppo_is_judged_provisionally(csat, activities):
+    add_series(csat, activities[0], [70, 75, 80, 85, 90])  # p10 72, median 80
+    low_tail = make_qppo(csat, target=75, statistic="p10", name="p10 at least 75")
+    median = make_qppo(csat, target=80, statistic="median", name="Median at least 80")
+
+    statuses = selectors.objective_statuses([low_tail, median])
+
+    assert statuses[low_tail.pk].status == "not_met"
+    assert statuses[low_tail.pk].value == pytest.approx(72.0)
+    assert statuses[low_tail.pk].gap == pytest.approx(3.0)
+    assert statuses[low_tail.pk].percent_gap == pytest.approx(4.0)
+    assert (statuses[median.pk].status, statuses[median.pk].gap) == ("met", 0.0)
+    assert statuses[median.pk].value == pytest.approx(80.0)
+    assert all(status.provisional for status in statuses.values())
+
+
+def test_a_provisional_status_reads_only_its_segment_as_a_stored_baseline_would(
+    cycle_time, activities
+):
+    add_series(cycle_time, activities[0], FIVE)  # alpha, large
+    add_series(cycle_time, activities[1], [20, 30])  # beta, large
+    add_series(cycle_time, activities[2], [100])  # gamma, small
+    large = make_qppo(cycle_time, target=10, segment={"size": "large"}, name="Large")
+    everyone = make_qppo(cycle_time, target=10, statistic="median", name="All")
+
+    statuses = selectors.objective_statuses([large, everyone])
+
+    would_store = baseline_compute(measure=cycle_time, segment={"size": "large"}).summary
+    assert would_store is not None
+    assert statuses[large.pk].n == 7
+    assert statuses[large.pk].value == pytest.approx(would_store.mean)  # 110 / 7
+    assert statuses[large.pk].gap == pytest.approx(110 / 7 - 10)
+    assert statuses[everyone.pk].n == 8
+    assert statuses[everyone.pk].value == pytest.approx(15.0)  # median of all eight
+
+
+def test_a_segment_without_observations_has_no_data(cycle_time, activities):
+    add_series(cycle_time, activities[0], FIVE)  # alpha only
+    small = make_qppo(cycle_time, target=10, segment={"size": "small"}, name="Small")
+    nobody = make_qppo(cycle_time, target=10, segment={"unit": "web", "size": "medium"})
+
+    statuses = selectors.objective_statuses([small, nobody])
+
+    assert statuses[small.pk] == selectors.ObjectiveStatus("no_data")
+    assert statuses[nobody.pk] == selectors.ObjectiveStatus("no_data")
+
+
+def test_one_observation_is_too_few_to_judge_as_it_is_to_store(cycle_time, activities):
+    add_series(cycle_time, activities[0], [30])
+    qppo = make_qppo(cycle_time, target=10)
+
+    status = selectors.objective_status(qppo)
+
+    assert (status.status, status.provisional, status.n, status.value) == (
+        "no_data",
+        False,
+        1,
+        None,
+    )
+
+
+def test_a_stored_baseline_takes_precedence_over_current_data(cycle_time, activities):
+    stored = _baseline(cycle_time, activities[0], FIVE)  # mean 12
+    add_series(cycle_time, activities[1], [40, 40, 40])  # after the snapshot: mean now 19.5
+    qppo = make_qppo(cycle_time, target=15)
+
+    status = selectors.objective_status(qppo)
+
+    assert (status.status, status.value, status.provisional) == ("met", 12.0, False)
+    assert (status.baseline, status.n) == (stored, 5)
+    assert (status.period_start, status.period_end) == (stored.period_start, stored.period_end)
+
+
+def test_a_baseline_of_another_segment_does_not_stop_a_provisional_status(cycle_time, activities):
+    _baseline(cycle_time, activities[0], FIVE, segment={"size": "large"})
+    qppo = make_qppo(cycle_time, target=10, name="All")
+
+    status = selectors.objective_status(qppo)
+
+    assert (status.status, status.provisional, status.baseline) == ("not_met", True, None)
+
+
+def test_the_provisional_status_as_json_carries_n_and_the_period(cycle_time, activities):
+    add_series(cycle_time, activities[0], FIVE)
+    qppo = make_qppo(cycle_time, target=10)
+
+    data = selectors.objective_status(qppo).as_json()
+
+    assert data == {
+        "status": "not_met",
+        "value": 12.0,
+        "gap": 2.0,
+        "percent_gap": 20.0,
+        "provisional": True,
+        "n": 5,
+        "period_start": "2024-01-01T09:00:00+00:00",
+        "period_end": "2024-01-29T09:00:00+00:00",
+        "baseline": None,
+        "baseline_computed_at": None,
+    }
+
+
+def test_provisional_statuses_take_queries_per_segment_not_per_objective(
+    cycle_time, csat, activities, django_assert_max_num_queries
+):
+    add_series(cycle_time, activities[0], FIVE)
+    add_series(csat, activities[2], [70, 80])
+
+    def make(count):
+        for number in range(count):
+            make_qppo(cycle_time, target=number, name=f"T{number}")
+            make_qppo(csat, target=number, segment={"size": "small"}, name=f"C{number}")
+        return list(Objective.objects.filter(kind="qppo").select_related("measure"))
+
+    # 1 (stored baselines) + per segment: its work activities (not for "all"), the
+    # pooled statistics (1 query on PostgreSQL; 2 and a savepoint's 2 on SQLite) and the
+    # first and last times: at most 1 + 5 + 6.
+    objectives = make(1)
+    with django_assert_max_num_queries(12):
+        few = selectors.objective_statuses(objectives)
+    objectives = make(10)
+    with django_assert_max_num_queries(12):
+        many = selectors.objective_statuses(objectives)
+
+    assert len(few) == 2
+    assert len(many) == 22
+    assert {(s.status, s.provisional) for s in many.values()} == {
+        ("met", True),
+        ("not_met", True),
+    }

@@ -330,6 +330,79 @@ def test_the_objective_export_has_a_line_per_objective_with_its_status(reader, o
     assert float(rows[1]["Gap"]) > 0
 
 
+def test_without_a_baseline_the_objective_pages_show_a_provisional_status(writer, observed):
+    qppo = make_qppo(observed, target=10, name="Under 10 days")  # mean 12.5025 over 40 values
+
+    listed = writer.get(_page("objective_list")).content.decode()
+    detail = writer.get(_page("objective_detail", qppo.pk))
+    html = detail.content.decode()
+
+    assert "provisional</span>" in listed
+    assert "from current data, n = 40" in listed
+    status = detail.context["status"]
+    assert (status.status, status.provisional, status.n) == ("not_met", True, 40)
+    assert "<strong>Provisional</strong>: from current data, no stored baseline." in html
+    assert 'from <time datetime="2024-01-01T09:00:00+00:00">2024-01-01</time>' in html
+    assert "short by 2.5025 days (25% of the target)" in html
+    assert "Store a new baseline for this segment" in html
+
+
+def test_storing_the_baseline_makes_the_status_official(writer, observed):
+    qppo = make_qppo(observed, target=10, name="Under 10 days")
+    page = _page("objective_detail", qppo.pk)
+
+    writer.post(
+        _page("baseline_store", observed.slug), {"segment": "{}", "next": page}, follow=True
+    )
+    response = writer.get(page)
+
+    assert response.context["status"].provisional is False
+    assert response.context["status"].baseline == Baseline.objects.get()
+    assert "Provisional" not in response.content.decode()
+
+
+def test_a_qppo_of_a_segment_without_observations_shows_no_data(reader, observed):
+    qppo = make_qppo(observed, target=10, segment={"size": "small"})
+
+    html = reader.get(_page("objective_detail", qppo.pk)).content.decode()
+
+    assert "and it has no observations, so the objective cannot be judged yet." in html
+    assert "provisional" not in html.lower()
+
+
+def test_the_objective_export_marks_provisional_statuses(reader, observed):
+    make_qppo(observed, target=10, name="Under 10 days")
+
+    response = reader.get(_page("objective_list"), {"export": "csv"})
+
+    rows = list(csv.DictReader(io.StringIO(b"".join(response.streaming_content).decode())))
+    assert [(r["Status"], r["Provisional"], r["N"], r["Period start"]) for r in rows] == [
+        ("not_applicable", "false", "", ""),
+        ("not_met", "true", "40", "2024-01-01 09:00:00+00:00"),
+    ]
+
+
+def test_the_objective_list_reads_no_more_queries_for_more_objectives(
+    reader, observed, django_assert_max_num_queries
+):
+    def count() -> int:
+        with CaptureQueriesContext(connection) as captured:
+            assert reader.get(_page("objective_list")).status_code == 200
+        return len(captured)
+
+    make_qppo(observed, target=5, name="One")
+    make_qppo(observed, target=5, segment={"size": "large"}, name="Large one")
+    few = count()
+    for number in range(8):
+        make_qppo(observed, target=number, name=f"More {number}")
+        make_qppo(observed, target=number, segment={"size": "large"}, name=f"Large {number}")
+
+    with django_assert_max_num_queries(few):
+        response = reader.get(_page("objective_list"))
+
+    assert sum(len(children) for _, children in response.context["groups"]) == 18
+
+
 def test_an_empty_objective_list_says_what_to_do(reader):
     assert "No business objectives yet." in reader.get(_page("objective_list")).content.decode()
 

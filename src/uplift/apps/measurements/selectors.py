@@ -13,6 +13,7 @@ Periods: ``start`` and ``end`` are inclusive; a date means its whole day (see
 from __future__ import annotations
 
 import datetime as dt
+import json
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, replace
 from typing import Any, Literal
@@ -42,6 +43,7 @@ __all__ = [
     "MAX_CHART_POINTS",
     "ActivityBaseline",
     "ControlChartData",
+    "CurrentStatistics",
     "InvalidSegment",
     "MonthlySeries",
     "ObjectiveStatus",
@@ -51,6 +53,7 @@ __all__ = [
     "baseline_list",
     "baselines_for",
     "control_chart_data",
+    "current_statistics",
     "measure_get",
     "measure_list",
     "measure_observation_span",
@@ -545,15 +548,30 @@ STATUS_LABELS: dict[str, str] = {
 
 
 @dataclass(frozen=True)
+class CurrentStatistics:
+    """A measure's statistics over a segment from today's observations (no snapshot):
+    every value, as a new baseline stores them by default, and their first and last
+    times."""
+
+    stats: GroupBaseline
+    first: dt.datetime
+    last: dt.datetime
+
+
+@dataclass(frozen=True)
 class ObjectiveStatus:
     """A QPPO against its current baseline.
 
     ``value`` is the objective's statistic (mean, median, p10 or p90) of the newest
-    stored baseline of its measure over its segment. ``met`` honours the measure's
-    direction: lower is better → ``value <= target``; higher → ``value >= target``.
-    ``gap`` is how far the value falls short of the target, in the measure's unit
-    (0 when met); ``percent_gap`` the same relative to the target (None for a zero
-    target). A business objective is ``not_applicable``; a QPPO without a baseline is
+    stored baseline of its measure over its segment. Without one, it is the same
+    statistic of every observation of the segment today (the period a new baseline
+    stores by default), and the status is ``provisional``: from current data, not a
+    snapshot (issue 4). ``met`` honours the measure's direction: lower is better →
+    ``value <= target``; higher → ``value >= target``. ``gap`` is how far the value
+    falls short of the target, in the measure's unit (0 when met); ``percent_gap`` the
+    same relative to the target (None for a zero target). ``n`` and the period say what
+    the value stands on. A business objective is ``not_applicable``; a QPPO without a
+    baseline and with fewer than two observations (a baseline needs two) is
     ``no_data``.
     """
 
@@ -562,6 +580,10 @@ class ObjectiveStatus:
     value: float | None = None
     gap: float | None = None
     percent_gap: float | None = None
+    provisional: bool = False
+    n: int | None = None
+    period_start: dt.datetime | None = None
+    period_end: dt.datetime | None = None
 
     @property
     def label(self) -> str:
@@ -573,6 +595,10 @@ class ObjectiveStatus:
             "value": self.value,
             "gap": self.gap,
             "percent_gap": self.percent_gap,
+            "provisional": self.provisional,
+            "n": self.n,
+            "period_start": self.period_start.isoformat() if self.period_start else None,
+            "period_end": self.period_end.isoformat() if self.period_end else None,
             "baseline": self.baseline.pk if self.baseline is not None else None,
             "baseline_computed_at": (
                 self.baseline.computed_at.isoformat() if self.baseline is not None else None
@@ -580,26 +606,95 @@ class ObjectiveStatus:
         }
 
 
-def _judge(objective: Objective, baseline: Baseline | None) -> ObjectiveStatus:
+def _judge(
+    objective: Objective, baseline: Baseline | None, current: CurrentStatistics | None = None
+) -> ObjectiveStatus:
     if objective.kind != ObjectiveKind.QPPO or objective.measure is None:
         return ObjectiveStatus("not_applicable")
-    value = getattr(baseline, objective.statistic) if baseline is not None else None
-    if baseline is None or value is None or objective.target is None:
-        return ObjectiveStatus("no_data", baseline=baseline)
+    if baseline is not None:
+        value = getattr(baseline, objective.statistic)
+        source: dict[str, Any] = {
+            "baseline": baseline,
+            "n": baseline.n,
+            "period_start": baseline.period_start,
+            "period_end": baseline.period_end,
+        }
+    elif current is not None:
+        value = getattr(current.stats, objective.statistic)
+        source = {"n": current.stats.n, "period_start": current.first, "period_end": current.last}
+        if current.stats.n < 2:  # as a stored baseline: two values at least
+            return ObjectiveStatus("no_data", **source)
+        source["provisional"] = True
+    else:
+        return ObjectiveStatus("no_data")
+    if value is None or objective.target is None:
+        return ObjectiveStatus("no_data", **source)
     target = float(objective.target)
     lower = objective.measure.direction == Direction.LOWER
     shortfall = value - target if lower else target - value
     gap = max(0.0, shortfall)
     percent = None if target == 0 else 100 * gap / abs(target)
     status: StatusValue = "met" if shortfall <= 0 else "not_met"
-    return ObjectiveStatus(status, baseline=baseline, value=value, gap=gap, percent_gap=percent)
+    return ObjectiveStatus(status, value=value, gap=gap, percent_gap=percent, **source)
+
+
+def _segment_key(segment: Any) -> str:
+    return json.dumps(segment or {}, sort_keys=True)
+
+
+def current_statistics(
+    pairs: Iterable[tuple[int, dict[str, Any] | None]],
+) -> dict[tuple[int, str], CurrentStatistics]:
+    """Today's statistics of each (measure id, segment), over every observation.
+
+    Keyed by measure id and :func:`_segment_key`. The measures of one segment are read
+    together: per distinct segment, one query for its work activities (none for every
+    work activity), the pooled ``baselines_sql.baseline_by_group`` (one query on
+    PostgreSQL, two on SQLite; only result rows reach Python) and one for the first and
+    last times. A segment that no longer resolves (a unit since renamed) or holds no
+    observation gives nothing.
+    """
+    by_segment: dict[str, tuple[dict[str, Any] | None, set[int]]] = {}
+    for measure_id, segment in pairs:
+        by_segment.setdefault(_segment_key(segment), (segment, set()))[1].add(measure_id)
+    found: dict[tuple[int, str], CurrentStatistics] = {}
+    for key, (segment, measure_ids) in by_segment.items():
+        try:
+            ids = segment_work_activity_ids(segment)
+        except InvalidDocument:
+            continue
+        if ids == []:
+            continue
+        groups = baseline_by_group(sorted(measure_ids), ids, by_work_activity=False)
+        if not groups:
+            continue
+        rows = Observation.objects.filter(measure_id__in=[g.measure_id for g in groups])
+        if ids is not None:
+            rows = rows.filter(work_activity_id__in=ids)
+        spans = {
+            measure_id: (first, last)
+            for measure_id, first, last in rows.values("measure_id")
+            .annotate(first=Min("observed_at"), last=Max("observed_at"))
+            .order_by()
+            .values_list("measure_id", "first", "last")
+        }
+        for group in groups:
+            if group.measure_id in spans:
+                first, last = spans[group.measure_id]
+                found[group.measure_id, key] = CurrentStatistics(group, first, last)
+    return found
 
 
 def objective_statuses(objectives: Iterable[Objective]) -> dict[int, ObjectiveStatus]:
-    """Each objective's status against the newest baseline of its measure and segment.
+    """Each objective's status against the newest baseline of its measure and segment,
+    or, without one, provisionally against today's observations (see
+    :class:`ObjectiveStatus`).
 
-    One query for the baselines of every measure involved, whatever the number of
-    objectives (no N+1).
+    Queries do not grow with the number of objectives: one for the stored baselines of
+    every measure involved, then, for the QPPOs without one, those of
+    :func:`current_statistics` per distinct segment (none when every QPPO has a
+    baseline). The objectives' measures are read from them: load them with the
+    objectives (``objective_list``, ``qppo_list`` and ``objective_get`` do).
     """
     objectives = list(objectives)
     measure_ids = {o.measure_id for o in objectives if o.measure_id is not None}
@@ -608,9 +703,9 @@ def objective_statuses(objectives: Iterable[Objective]) -> dict[int, ObjectiveSt
         "-computed_at", "-pk"
     ):
         newest.setdefault(baseline.measure_id, []).append(baseline)
-    statuses = {}
+    stored: dict[int, Baseline | None] = {}
     for objective in objectives:
-        current = next(
+        stored[objective.pk] = next(
             (
                 b
                 for b in newest.get(objective.measure_id or 0, [])
@@ -618,8 +713,19 @@ def objective_statuses(objectives: Iterable[Objective]) -> dict[int, ObjectiveSt
             ),
             None,
         )
-        statuses[objective.pk] = _judge(objective, current)
-    return statuses
+    unjudged = [
+        o
+        for o in objectives
+        if stored[o.pk] is None
+        and o.kind == ObjectiveKind.QPPO
+        and o.measure_id is not None
+        and o.target is not None
+    ]
+    current = current_statistics((o.measure_id, o.segment) for o in unjudged if o.measure_id)
+    return {
+        o.pk: _judge(o, stored[o.pk], current.get((o.measure_id or 0, _segment_key(o.segment))))
+        for o in objectives
+    }
 
 
 def objective_status(objective: Objective) -> ObjectiveStatus:

@@ -271,6 +271,13 @@ def _shortfall_text(objective: Any, status: Any) -> str:
     measure = objective.measure
     statistic = objective.get_statistic_display().lower()
     unit = measure.unit
+    # Without a stored baseline the status is judged from today's data (issue 4).
+    basis = (
+        f" (provisional: from current data, n = {status.n}, "
+        f"{status.period_start:%Y-%m-%d} to {status.period_end:%Y-%m-%d}; no stored baseline)"
+        if status.provisional
+        else ""
+    )
     if status.status == "not_met":
         gap = f"short by {_number(status.gap)} {unit}"
         if status.percent_gap is not None:
@@ -278,13 +285,13 @@ def _shortfall_text(objective: Any, status: Any) -> str:
         return (
             f"The QPPO “{objective.name}” is not met: the {statistic} of {measure.name.lower()} "
             f"is {_number(status.value)} {unit} against a target of "
-            f"{_number(objective.target)} {unit}, {gap}."
+            f"{_number(objective.target)} {unit}, {gap}{basis}."
         )
     if status.status == "met":
         return (
             f"The QPPO “{objective.name}” is met today: the {statistic} of "
             f"{measure.name.lower()} is {_number(status.value)} {unit} against a target of "
-            f"{_number(objective.target)} {unit}."
+            f"{_number(objective.target)} {unit}{basis}."
         )
     return f"No stored baseline of {measure.name.lower()} judges the QPPO “{objective.name}” yet."
 

@@ -5,7 +5,8 @@ Access: anonymous visitors are sent to sign in; reading needs
 ``change_objective`` (else 403, nothing written). A QPPO's status compares the
 newest stored baseline of its measure and segment with its target, honouring the
 measure's direction (``selectors.objective_statuses``): met, not met (with the gap),
-or no data.
+or no data. Without a stored baseline it is judged from the segment's current
+observations and marked provisional, with n and the period (issue 4).
 """
 
 from __future__ import annotations
@@ -82,6 +83,10 @@ class ObjectiveListView(ObjectListView):
         ("Status", "status.status"),
         ("Value", "status.value"),
         ("Gap", "status.gap"),
+        ("Provisional", "status.provisional"),
+        ("N", "status.n"),
+        ("Period start", "status.period_start"),
+        ("Period end", "status.period_end"),
         ("Baseline computed at", "status.baseline.computed_at"),
     ]
     empty_message = "No business objectives yet."
