@@ -16,6 +16,7 @@ from uplift.api import (
     improvement_proposals,
     improvement_selection,
     library,
+    measurement_import_jobs,
     measurement_imports,
     measurements,
     service_reviews,
@@ -59,6 +60,11 @@ router.register(
     "measurements/imports",
     measurement_imports.ObservationImportViewSet,
     basename="measurement-import",
+)
+router.register(
+    "measurements/import-jobs",
+    measurement_import_jobs.ObservationImportJobViewSet,
+    basename="measurement-import-job",
 )
 router.register(
     "measurements/measures", measurements.MeasureViewSet, basename="measurement-measure"

@@ -8,20 +8,22 @@ from __future__ import annotations
 
 import io
 import re
+from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
 import openpyxl
 import pytest
 from django.conf import settings as django_settings
-from django.contrib.auth.models import User
+from django.contrib.auth.models import Permission, User
 from django.core.files.uploadedfile import SimpleUploadedFile
-from django.test import Client
+from django.test import Client, TestCase
 from django.urls import reverse
+from django.utils import timezone
 
 from tests.apps.measurements.test_import import GOOD
 from uplift.apps.accounts.roles import Role
-from uplift.apps.measurements.models import Observation, ObservationImport
+from uplift.apps.measurements.models import Observation, ObservationImport, ObservationImportJob
 
 pytestmark = pytest.mark.django_db
 
@@ -66,7 +68,19 @@ def columns(response: Any) -> dict[str, str]:
 
 
 def import_(client: Client, token: str, mapping: dict[str, str], *, follow: bool = False) -> Any:
-    return client.post(URL, {"step": "import", "token": token, **mapping}, follow=follow)
+    """Post the import step; the job it records runs when its transaction commits (the
+    tests' task backend runs it at once)."""
+    with TestCase.captureOnCommitCallbacks(execute=True):
+        response = client.post(URL, {"step": "import", "token": token, **mapping})
+    if not follow or response.status_code != 303:
+        return response
+    page = client.get(response["Location"], follow=True)
+    page.redirect_chain = [(response["Location"], 303), *page.redirect_chain]
+    return page
+
+
+def job_url(job: ObservationImportJob) -> str:
+    return reverse("measurements:observation_import_job", args=[job.pk])
 
 
 def stored_uploads() -> list[Path]:
@@ -118,14 +132,24 @@ def test_an_import_with_the_guessed_mapping_writes_every_row_and_reports_the_cou
 
     response = import_(importer, token_of(preview), columns(preview), follow=True)
 
-    assert response.redirect_chain[-1][0] == LIST_URL
+    job = ObservationImportJob.objects.get()
+    assert response.redirect_chain == [(job_url(job), 303)]
     assert Observation.objects.count() == 4
     batch = ObservationImport.objects.get()
     assert (batch.filename, batch.rows, batch.created_by) == ("q1.csv", 4, process_group_member)
+    assert (job.state, job.batch, job.inserted, job.created_by) == (
+        "succeeded",
+        batch,
+        4,
+        process_group_member,
+    )
     html = response.content.decode()
     assert "4 new, 0 already stored, 0 replaced" in html
+    assert 'id="import-progress" max="100" value="100"' in html
+    assert "hx-trigger" not in html  # ended: no more polling
     assert "q1.csv" in html
     assert stored_uploads() == []
+    assert not list((Path(django_settings.MEDIA_ROOT) / "imports").glob("*.job"))
 
 
 def test_an_import_with_remapped_columns_reads_the_file_under_the_users_names(importer):
@@ -141,7 +165,7 @@ def test_an_import_with_remapped_columns_reads_the_file_under_the_users_names(im
 
     response = import_(importer, token_of(preview), mapping)
 
-    assert response.status_code == 302
+    assert response.status_code == 303
     assert sorted(Observation.objects.values_list("value", "source")) == [
         (12.5, ""),
         (13.0, ""),
@@ -164,27 +188,34 @@ def test_a_bad_file_lists_its_problems_with_line_and_column_and_writes_nothing(i
     bad = GOOD + "cycle-time,nowhere,2024-02-01,1,\ncycle-time,alpha,01/02/2024,1,\n"
     preview = upload(importer, bad)
 
-    response = import_(importer, token_of(preview), columns(preview))
+    response = import_(importer, token_of(preview), columns(preview), follow=True)
 
-    assert response.status_code == 400
+    assert response.status_code == 200
+    job = ObservationImportJob.objects.get()
+    assert (job.state, job.problems_total, job.batch) == ("failed", 2, None)
     problems = response.context["problems"]
-    assert {(p.line, p.field) for p in problems} == {(6, "work_activity"), (7, "observed_at")}
+    assert {(p["line"], p["field"]) for p in problems} == {(6, "work_activity"), (7, "observed_at")}
     html = response.content.decode()
     assert "nothing was imported" in html
     assert "<strong>line 6</strong> (column work_activity)" in html
     assert not Observation.objects.exists()
     assert not ObservationImport.objects.exists()
-    assert token_of(response)  # the mapping can be changed and the import tried again
+    # The file is given back: the mapping can be changed and the import tried again.
+    remap = importer.get(f"{URL}?token={job.upload}")
+    assert token_of(remap) == job.upload
+    assert stored_uploads() == [
+        Path(django_settings.MEDIA_ROOT) / "imports" / f"{job.upload}.upload"
+    ]
 
 
 def test_a_mapping_without_a_required_column_is_refused(importer):
     preview = upload(importer, GOOD)
     mapping = columns(preview) | {"column_3": "ignore"}
 
-    response = import_(importer, token_of(preview), mapping)
+    response = import_(importer, token_of(preview), mapping, follow=True)
 
-    assert response.status_code == 400
-    assert any(p.field == "value" and p.line == 1 for p in response.context["problems"])
+    assert ObservationImportJob.objects.get().state == "failed"
+    assert any(p["field"] == "value" and p["line"] == 1 for p in response.context["problems"])
     assert not Observation.objects.exists()
 
 
@@ -264,7 +295,7 @@ def test_a_workbooks_named_sheet_is_previewed_and_imported(importer):
     assert preview.context["preview"].format == "xlsx"
     assert preview.context["preview"].rows == (("cycle-time", "gamma", "2024-05-01", "7.5"),)
     response = import_(importer, token_of(preview), columns(preview))
-    assert response.status_code == 302
+    assert response.status_code == 303
     assert list(Observation.objects.values_list("value", flat=True)) == [7.5]
 
 
@@ -275,3 +306,98 @@ def test_the_measure_list_links_to_the_import_for_those_who_may_import(
 
     assert URL in importer.get(measures_url).content.decode()
     assert URL not in client_for(practitioner).get(measures_url).content.decode()
+
+
+# --- the job page ---------------------------------------------------------------------------
+
+
+def queued_job(importer: Client) -> ObservationImportJob:
+    """A job recorded through the page, its task not run (no commit in a test)."""
+    preview = upload(importer, GOOD)
+    response = importer.post(
+        URL, {"step": "import", "token": token_of(preview), **columns(preview)}
+    )
+    assert response.status_code == 303
+    return ObservationImportJob.objects.get()
+
+
+def test_a_queued_job_shows_a_polled_progress_bar_and_a_refresh_link(importer):
+    job = queued_job(importer)
+
+    response = importer.get(job_url(job))
+
+    html = response.content.decode()
+    assert response.status_code == 200
+    assert '<progress id="import-progress" max="100" value="0"' in html
+    assert 'aria-describedby="import-progress-text"' in html
+    assert f'hx-get="{job_url(job)}" hx-trigger="every 1s"' in html
+    assert "Waiting for the worker to start the import." in html
+    assert f'<a href="{job_url(job)}">Refresh</a>' in html
+    assert "uplift worker" not in html  # queued for less than WORKER_WAIT
+    assert not Observation.objects.exists()
+
+
+def test_a_job_queued_for_long_names_the_worker_command(importer):
+    job = queued_job(importer)
+    ObservationImportJob.objects.filter(pk=job.pk).update(
+        created_at=timezone.now() - timedelta(seconds=60)
+    )
+
+    html = importer.get(job_url(job)).content.decode()
+
+    assert 'id="import-no-worker"' in html
+    assert "<code>uplift worker</code>" in html
+
+
+def test_htmx_polls_get_the_status_section_only(importer):
+    job = queued_job(importer)
+
+    response = importer.get(job_url(job), HTTP_HX_REQUEST="true")
+
+    html = response.content.decode()
+    assert "<html" not in html
+    assert html.lstrip().startswith('<section id="import-job"')
+
+
+def test_the_list_shows_waiting_and_failed_jobs_above_the_imports(importer):
+    job = queued_job(importer)
+    failed = ObservationImportJob.objects.create(
+        created_by=job.created_by,
+        upload="x" * 43,
+        filename="bad.csv",
+        state="failed",
+        message="The file was refused; nothing was imported: 2 problems.",
+    )
+
+    response = importer.get(LIST_URL)
+
+    assert [pair[0] for pair in response.context["jobs"]] == [failed, job]
+    html = response.content.decode()
+    assert 'id="observation-import-jobs"' in html
+    assert job_url(job) in html
+    assert "bad.csv" in html
+
+
+def test_a_job_is_seen_by_its_creator_and_by_who_may_view_imports_only(
+    importer, practitioner, outsider, client_for, make_user
+):
+    job = queued_job(importer)
+    importer_only = make_user(username="importer.only")
+    importer_only.user_permissions.add(
+        Permission.objects.get(codename="add_observation", content_type__app_label="measurements")
+    )
+
+    assert client_for(practitioner).get(job_url(job)).status_code == 200
+    assert client_for(outsider).get(job_url(job)).status_code == 404
+    assert client_for(importer_only).get(job_url(job)).status_code == 404
+    missing = reverse("measurements:observation_import_job", args=[job.pk + 1000])
+    assert importer.get(missing).status_code == 404
+
+
+def test_anonymous_visitors_are_sent_to_sign_in_from_a_job(importer, anonymous):
+    job = queued_job(importer)
+
+    response = anonymous.get(job_url(job))
+
+    assert response.status_code == 302
+    assert "/accounts/login/" in response["Location"]

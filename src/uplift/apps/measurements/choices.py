@@ -42,3 +42,12 @@ class Priority(models.IntegerChoices):
     HIGH = 1, "High"
     MEDIUM = 2, "Medium"
     LOW = 3, "Low"
+
+
+class ImportJobState(models.TextChoices):
+    """Where an observation import job is: waiting for a worker, running, or ended."""
+
+    QUEUED = "queued", "Queued"
+    RUNNING = "running", "Running"
+    SUCCEEDED = "succeeded", "Succeeded"
+    FAILED = "failed", "Failed"

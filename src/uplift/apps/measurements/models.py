@@ -3,8 +3,9 @@
 Tree: Measure → Observation (value of a measure for a work activity at a time),
 Objective (business objectives, and QPPOs tracing to them, on a measure and a segment
 of work activities), ObservationImport (one imported file: its hash makes a
-re-import a no-op), Baseline (a dated snapshot of a measure's statistics over a
-segment and period).
+re-import a no-op), ObservationImportJob (an import run in the background by the
+task worker: its options, state, progress and outcome), Baseline (a dated snapshot of
+a measure's statistics over a segment and period).
 
 Observations are the big table (millions of rows): they carry no history and are
 written in bulk (PostgreSQL ``COPY``); everything else keeps its history.
@@ -22,13 +23,21 @@ from simple_history.models import HistoricalRecords
 from uplift.apps.measurements.choices import (
     Direction,
     Frequency,
+    ImportJobState,
     ObjectiveKind,
     Priority,
     Scale,
     Statistic,
 )
 
-__all__ = ["Baseline", "Measure", "Objective", "Observation", "ObservationImport"]
+__all__ = [
+    "Baseline",
+    "Measure",
+    "Objective",
+    "Observation",
+    "ObservationImport",
+    "ObservationImportJob",
+]
 
 
 class Measure(models.Model):
@@ -120,6 +129,69 @@ class ObservationImport(models.Model):
 
     def __str__(self) -> str:
         return self.filename
+
+
+class ObservationImportJob(models.Model):
+    """One observation import run by the task worker (issue 4): the stored upload and the
+    options it is imported with, its state, its progress once ended, and its outcome.
+
+    ``upload`` is the token of the stored file (``MEDIA_ROOT/imports/<token>.job``; see
+    ``apps.measurements.uploads``), deleted once the import succeeded. While the job
+    runs, its progress lives in the cache (``services.import_jobs``), since the import's
+    transaction holds SQLite's only writer; ``rows_read`` and ``rows_total`` are written
+    when it ends. ``problems`` lists the problems of a refused file as dicts (message,
+    file, line, field). A job record, so no history.
+    """
+
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    started_at = models.DateTimeField(null=True, blank=True)
+    finished_at = models.DateTimeField(null=True, blank=True)
+    upload = models.CharField(max_length=100, help_text="Token of the stored file.")
+    filename = models.CharField(max_length=300)
+    mapping = models.JSONField(
+        null=True, blank=True, help_text="File column → ours; empty: guessed from the header."
+    )
+    sheet = models.CharField(max_length=100, blank=True)
+    replace = models.BooleanField(default=False)
+    state = models.CharField(
+        max_length=16, choices=ImportJobState.choices, default=ImportJobState.QUEUED
+    )
+    rows_read = models.PositiveBigIntegerField(default=0)
+    rows_total = models.PositiveBigIntegerField(
+        null=True, blank=True, help_text="Known (workbooks, once read) or estimated."
+    )
+    problems = models.JSONField(default=list, blank=True)
+    problems_total = models.PositiveIntegerField(default=0)
+    inserted = models.PositiveBigIntegerField(default=0)
+    skipped = models.PositiveBigIntegerField(default=0)
+    replaced = models.PositiveBigIntegerField(default=0)
+    already_imported = models.BooleanField(default=False)
+    batch = models.ForeignKey(
+        ObservationImport,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="jobs",
+    )
+    message = models.TextField(blank=True, help_text="The outcome, in plain words.")
+
+    class Meta:
+        ordering = ["-created_at", "-pk"]
+        indexes = [models.Index(fields=["state", "created_at"], name="measurements_job_state")]
+
+    def __str__(self) -> str:
+        return f"{self.filename} ({self.state})"
+
+    @property
+    def finished(self) -> bool:
+        return self.state in (ImportJobState.SUCCEEDED, ImportJobState.FAILED)
 
 
 class Observation(models.Model):

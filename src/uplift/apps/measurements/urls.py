@@ -28,4 +28,9 @@ urlpatterns = [
     path("evaluate/", views.EvaluationView.as_view(), name="evaluation"),
     path("imports/", imports.ObservationImportListView.as_view(), name="observation_import_list"),
     path("imports/new/", imports.ObservationImportView.as_view(), name="observation_import"),
+    path(
+        "imports/jobs/<int:pk>/",
+        imports.ObservationImportJobView.as_view(),
+        name="observation_import_job",
+    ),
 ]

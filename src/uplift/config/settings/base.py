@@ -31,6 +31,8 @@ INSTALLED_APPS = [
     "django_htmx",
     "simple_history",
     "axes",
+    "django_tasks",
+    "django_tasks_db",
     "uplift.apps.common",
     "uplift.apps.accounts",
     "uplift.apps.library",
@@ -89,6 +91,23 @@ DATABASES = {
     )
 }
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
+
+# Background work (observation imports, issue 4): tasks are rows of the database, run by
+# `uplift worker` (django-tasks-db's db_worker); `uplift serve` starts one beside itself.
+TASKS = {
+    "default": {"BACKEND": "django_tasks_db.DatabaseBackend", "QUEUES": ["default"]},
+}
+
+# The cache carries a running import's progress from the worker to the web process (the
+# import's transaction keeps SQLite's only writer busy), so both must see the same one:
+# files under UPLIFT_CACHE_DIR serve every process of one machine; several machines need
+# a shared cache (Redis, Memcached) configured in their own settings.
+CACHES = {
+    "default": {
+        "BACKEND": "django.core.cache.backends.filebased.FileBasedCache",
+        "LOCATION": env_str("UPLIFT_CACHE_DIR", str(DATA_DIR / "cache")),
+    }
+}
 
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},

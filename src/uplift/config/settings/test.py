@@ -20,3 +20,7 @@ STORAGES = {
 LOGGING["loggers"]["uplift"]["level"] = "WARNING"  # type: ignore[index]  # noqa: F405
 # Uploaded files (appraisal artifacts) go to a directory of this test run, never ./var.
 MEDIA_ROOT = Path(tempfile.mkdtemp(prefix="uplift-test-media-"))
+# Tasks run at once, in the process (a test of the worker switches to the database
+# backend); the cache is the process's memory.
+TASKS = {"default": {"BACKEND": "django_tasks.backends.immediate.ImmediateBackend"}}
+CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}

@@ -8,92 +8,79 @@
    user or session cannot name it. The page shows the first rows, one select per
    file column (the guessed mapping) and the problems found so far. The upload form
    posts with htmx and shows a progress bar; without JavaScript it is a plain form.
-2. **Import** (POST ``step=import`` with the token and the mapping): runs
-   ``observation_import``. Success deletes the stored file and shows the counts on
-   the list of imports; a rejected file shows every problem with its line and column
-   (the first ``PROBLEMS_SHOWN``, then a count), writes nothing and answers 400.
+2. **Import** (POST ``step=import`` with the token and the mapping): records an import
+   job (``import_job_create``), which the task worker runs, and redirects (303) to the
+   job's page.
+
+``ObservationImportJobView`` (``measurements:observation_import_job``) shows a job: a
+``<progress>`` bar that htmx refreshes every second while the job is queued or running
+(without JavaScript, a Refresh link), then the counts, or every problem with its line
+and column (the first ``PROBLEMS_SHOWN``, then a count), having written nothing. A
+refused file's upload is given back to the session, so "Change the mapping" reopens
+its preview (GET with ``?token=``).
 
 Stored uploads older than ``UPLOAD_MAX_AGE`` are deleted when the next one arrives; a
-session keeps at most ``UPLOADS_PER_SESSION`` of them.
+session keeps at most ``UPLOADS_PER_SESSION`` of them (``apps.measurements.uploads``).
 
 Access: anonymous visitors are sent to sign in; importing needs
-``measurements.add_observation``, the list ``measurements.view_observationimport``.
+``measurements.add_observation``, the list ``measurements.view_observationimport``; a
+job is seen by its creator and by those who may view imports, others get 404.
 """
 
 from __future__ import annotations
 
-import os
-import secrets
 import time
-from pathlib import Path
+from datetime import timedelta
 from typing import Any
 
-from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.mixins import LoginRequiredMixin, PermissionRequiredMixin
 from django.core.files.uploadedfile import UploadedFile
-from django.db.models import QuerySet
-from django.http import HttpRequest, HttpResponse
-from django.shortcuts import redirect, render
-from django.utils import formats
+from django.db.models import Q, QuerySet
+from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
+from django.shortcuts import get_object_or_404, render
+from django.urls import reverse
+from django.utils import timezone
 from django.views import View
 from django.views.generic import ListView
 
 from uplift.apps.measurements import importing
+from uplift.apps.measurements.choices import ImportJobState
 from uplift.apps.measurements.forms_import import (
     TOKEN_PATTERN,
     ObservationMappingForm,
     ObservationUploadForm,
 )
 from uplift.apps.measurements.models import ObservationImport
-from uplift.apps.measurements.services.observations import observation_import
+from uplift.apps.measurements.services.import_jobs import (
+    import_job_create,
+    import_job_progress,
+    import_jobs_visible_to,
+)
+from uplift.apps.measurements.services.measures import MeasurementError
+from uplift.apps.measurements.uploads import store, upload_path
 from uplift.domain.errors import InvalidDocument, Problem
 
-__all__ = ["ObservationImportListView", "ObservationImportView"]
+__all__ = ["ObservationImportJobView", "ObservationImportListView", "ObservationImportView"]
 
 PROBLEMS_SHOWN = 100
 PREVIEW_ROWS = 10
-UPLOAD_MAX_AGE = 24 * 3600  # seconds
 UPLOADS_PER_SESSION = 5
+JOBS_LISTED = 20
+JOBS_LISTED_FOR = timedelta(days=7)  # failed jobs stay listed that long
 SESSION_KEY = "measurements.observation_uploads"
-_SUFFIX = ".upload"
 
 
 # --- stored uploads -------------------------------------------------------------------------
 
 
-def _upload_dir() -> Path:
-    return Path(settings.MEDIA_ROOT) / "imports"
-
-
-def _upload_path(token: str) -> Path:
-    return _upload_dir() / f"{token}{_SUFFIX}"
-
-
-def _sweep() -> None:
-    """Delete stored uploads older than UPLOAD_MAX_AGE (abandoned previews)."""
-    cutoff = time.time() - UPLOAD_MAX_AGE
-    for path in _upload_dir().glob(f"*{_SUFFIX}"):
-        try:
-            if path.stat().st_mtime < cutoff:
-                path.unlink()
-        except OSError:  # deleted meanwhile by another request
-            pass
-
-
 def _store(request: HttpRequest, upload: UploadedFile, sheet: str) -> tuple[str, dict[str, Any]]:
-    """Write the upload to a new file named by a random token; record it in the session."""
-    _upload_dir().mkdir(parents=True, exist_ok=True)
-    _sweep()
-    token = secrets.token_urlsafe(32)
-    descriptor = os.open(_upload_path(token), os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-    with os.fdopen(descriptor, "wb") as file:
-        for chunk in upload.chunks():
-            file.write(chunk)
+    """Store the upload under a new random token; record it in the session."""
+    token = store(upload.chunks())
     uploads: dict[str, dict[str, Any]] = request.session.get(SESSION_KEY, {})
     while len(uploads) >= UPLOADS_PER_SESSION:  # the oldest goes
         oldest = min(uploads, key=lambda key: uploads[key]["stored"])
-        _upload_path(oldest).unlink(missing_ok=True)
+        upload_path(oldest).unlink(missing_ok=True)
         del uploads[oldest]
     entry = uploads[token] = {
         "user": request.user.pk,
@@ -113,7 +100,7 @@ def _stored(request: HttpRequest, token: str) -> dict[str, Any] | None:
     entry = request.session.get(SESSION_KEY, {}).get(token)
     if entry is None or entry.get("user") != request.user.pk:
         return None
-    if not _upload_path(token).is_file():
+    if not upload_path(token).is_file():
         return None
     return dict(entry)
 
@@ -130,7 +117,7 @@ def _discard(request: HttpRequest, token: str) -> None:
     if uploads.pop(token, None) is not None:
         request.session[SESSION_KEY] = uploads
     if TOKEN_PATTERN.fullmatch(token):
-        _upload_path(token).unlink(missing_ok=True)
+        upload_path(token).unlink(missing_ok=True)
 
 
 # --- pages ----------------------------------------------------------------------------------
@@ -144,6 +131,8 @@ class ObservationImportView(LoginRequiredMixin, PermissionRequiredMixin, View):
     partial_template_name = "partials/measurements/observation_import_body.html"
 
     def get(self, request: HttpRequest) -> HttpResponse:
+        if "token" in request.GET:
+            return self._reopen(request, request.GET["token"])
         return self._show(request, {"upload_form": ObservationUploadForm()})
 
     def post(self, request: HttpRequest) -> HttpResponse:
@@ -173,7 +162,7 @@ class ObservationImportView(LoginRequiredMixin, PermissionRequiredMixin, View):
         token, entry = _store(request, upload, sheet)
         try:
             preview = importing.preview(
-                path=_upload_path(token),
+                path=upload_path(token),
                 filename=entry["filename"],
                 sheet=sheet or None,
                 rows=PREVIEW_ROWS,
@@ -203,62 +192,53 @@ class ObservationImportView(LoginRequiredMixin, PermissionRequiredMixin, View):
             )
             return self._show(request, {}, status=400)
         form = ObservationMappingForm(request.POST, header=entry["header"])
-        preview = None
         if form.is_valid():
-            mapping = form.mapping()
             try:
-                result = observation_import(
-                    path=_upload_path(token),
+                job = import_job_create(
+                    token=token,
                     filename=entry["filename"],
-                    mapping=mapping,
-                    sheet=entry["sheet"] or None,
-                    user=request.user,  # type: ignore[arg-type]
+                    user=request.user,
+                    mapping=form.mapping(),
+                    sheet=entry["sheet"],
                     replace=form.cleaned_data["replace"],
                 )
-            except InvalidDocument as error:
-                problems: list[Problem] = list(error.problems)
-            else:
-                _discard(request, token)
-                batch = result.batch
-                if result.already_imported:
-                    when = formats.date_format(batch.created_at, "DATETIME_FORMAT")
-                    messages.info(
-                        request,
-                        f"“{entry['filename']}” was imported already ({batch.filename}, "
-                        f"{when}); nothing was written.",
-                    )
-                else:
-                    messages.success(
-                        request,
-                        f"“{batch.filename}” is imported: {result.inserted} new, "
-                        f"{result.skipped} already stored, {result.replaced} replaced.",
-                    )
-                return redirect("measurements:observation_import_list")
-            preview = importing.preview(
-                path=_upload_path(token),
-                filename=entry["filename"],
-                mapping=mapping,
-                sheet=entry["sheet"] or None,
-                rows=PREVIEW_ROWS,
+            except MeasurementError as error:
+                messages.error(request, error.message)
+                return self._show(request, {}, status=400)
+            return HttpResponseRedirect(
+                reverse("measurements:observation_import_job", args=[job.pk]), status=303
             )
-        else:
-            problems = []
-        context = {
-            "preview": preview,
-            "mapping_form": form,
-            "problems": problems,
-            "refused": bool(problems),
-            "filename": entry["filename"],
-        }
-        if preview is None:
-            preview = importing.preview(
-                path=_upload_path(token),
-                filename=entry["filename"],
-                sheet=entry["sheet"] or None,
-                rows=PREVIEW_ROWS,
-            )
-            context["preview"] = preview
+        preview = importing.preview(
+            path=upload_path(token),
+            filename=entry["filename"],
+            sheet=entry["sheet"] or None,
+            rows=PREVIEW_ROWS,
+        )
+        context = {"preview": preview, "mapping_form": form, "filename": entry["filename"]}
         return self._show(request, context, status=400)
+
+    def _reopen(self, request: HttpRequest, token: str) -> HttpResponse:
+        """The preview and mapping of an upload kept in the session (a refused job's)."""
+        entry = _stored(request, token)
+        if entry is None:
+            messages.error(
+                request, "That upload is no longer available (or not yours); upload the file again."
+            )
+            return self._show(request, {})
+        preview = importing.preview(
+            path=upload_path(token),
+            filename=entry["filename"],
+            sheet=entry["sheet"] or None,
+            rows=PREVIEW_ROWS,
+        )
+        _remember_header(request, token, list(preview.header))
+        mapping_form = ObservationMappingForm(
+            initial={"token": token}, header=preview.header, mapping=preview.mapping
+        )
+        return self._show(
+            request,
+            {"preview": preview, "mapping_form": mapping_form, "problems": preview.problems},
+        )
 
 
 class ObservationImportListView(LoginRequiredMixin, PermissionRequiredMixin, ListView):
@@ -275,4 +255,43 @@ class ObservationImportListView(LoginRequiredMixin, PermissionRequiredMixin, Lis
     def get_context_data(self, **kwargs: Any) -> dict[str, Any]:
         context = super().get_context_data(**kwargs)
         context["can_import"] = self.request.user.has_perm("measurements.add_observation")
+        # Jobs not ended, and those that failed lately, above the imports (issue 4).
+        recent = timezone.now() - JOBS_LISTED_FOR
+        context["jobs"] = [
+            (job, import_job_progress(job=job))
+            for job in import_jobs_visible_to(self.request.user)
+            .filter(
+                Q(state__in=[ImportJobState.QUEUED, ImportJobState.RUNNING])
+                | Q(state=ImportJobState.FAILED, created_at__gte=recent)
+            )
+            .order_by("-created_at", "-pk")[:JOBS_LISTED]
+        ]
         return context
+
+
+class ObservationImportJobView(LoginRequiredMixin, View):
+    """One import job: its progress while it runs (htmx polls the partial), its outcome
+    once it ended. Its creator sees it, and whoever may view imports; others get 404."""
+
+    template_name = "measurements/observation_import_job.html"
+    partial_template_name = "partials/measurements/observation_import_job_status.html"
+    poll_seconds = 1
+
+    def get(self, request: HttpRequest, pk: int) -> HttpResponse:
+        job = get_object_or_404(import_jobs_visible_to(request.user), pk=pk)
+        progress = import_job_progress(job=job)
+        problems = job.problems if job.state == ImportJobState.FAILED else []
+        context = {
+            "job": job,
+            "progress": progress,
+            "poll_seconds": self.poll_seconds,
+            "problems": problems[:PROBLEMS_SHOWN],
+            "problems_total": job.problems_total,
+            "problems_more": max(0, job.problems_total - min(len(problems), PROBLEMS_SHOWN)),
+            "refused": bool(problems),
+            # A refused file is given back to the uploads: the uploader may map it again.
+            "can_remap": bool(problems) and _stored(request, job.upload) is not None,
+        }
+        if getattr(request, "htmx", False) and not request.htmx.boosted:  # type: ignore[attr-defined]
+            return render(request, self.partial_template_name, context)
+        return render(request, self.template_name, context)
