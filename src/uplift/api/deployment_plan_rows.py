@@ -14,7 +14,8 @@ plan is a 404. Reading needs ``plan_can_see``; every write ``plan_can_edit`` (th
 services of ``services.plans`` check again), and each write is a content change (a
 new revision once the current one was sent for sign-off). ``PlanRowsMixin`` expects
 the viewset's ``_plan`` (the visible plan of the URL, else 404) and ``_editable``
-(that plan, once ``plan_can_edit`` allows the change, else 403).
+(that plan, once ``plan_can_edit`` allows the change, else 403). Every kind of row is a
+``RowCollection`` (``uplift.api.row_actions``) that builds its two actions.
 """
 
 from __future__ import annotations
@@ -27,17 +28,14 @@ from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import (
     OpenApiParameter,
     OpenApiResponse,
-    extend_schema,
     extend_schema_field,
 )
-from rest_framework import serializers, status
-from rest_framework.decorators import action
-from rest_framework.request import Request
-from rest_framework.response import Response
+from rest_framework import serializers
 
 from uplift.api.errors import ErrorSerializer, detail_errors
 from uplift.api.helpers import active_users, user_name
 from uplift.api.measurement_shapes import inline_enum
+from uplift.api.row_actions import RowCollection, RowOp, RowParent
 from uplift.apps.deployments.choices import RiskType, StakeholderKind
 from uplift.apps.deployments.models import (
     Adjustment,
@@ -262,9 +260,133 @@ class DeploymentRiskPatchSerializer(serializers.Serializer):
 
 # Views -----------------------------------------------------------------------------------------
 
+PLAN = RowParent(
+    lookup="pk",
+    operation_prefix="deployments_plans",
+    tags=TAGS,
+    detail_errors=DETAIL_ERRORS,
+    write_errors=WRITE_ERRORS,
+    row_errors=ROW_ERRORS,
+    row_id=ROW_ID,
+    write_note=CONTENT_CHANGE,
+)
+
+STAKEHOLDERS = RowCollection[DeploymentPlan, Stakeholder](
+    parent=PLAN,
+    name="stakeholders",
+    row_name="stakeholder_row",
+    noun="stakeholder",
+    serializer=DeploymentStakeholderSerializer,
+    rows=lambda plan: plan.stakeholders.select_related("user"),
+    row_queryset=Stakeholder.objects.select_related("plan", "user"),
+    refusal="change the stakeholders of this deployment plan",
+    list_summary="Stakeholders of a plan",
+    add_input=DeploymentStakeholderInputSerializer,
+    add=lambda plan, actor, data: stakeholder_add(plan=plan, actor=actor, **data),
+    add_summary="Name a stakeholder of a plan",
+    add_description="By sign-in name. A required stakeholder must hold the sign-off "
+    "permission (a practitioner may only be kept informed: `required` false); a person "
+    "is a stakeholder once.",
+    remove=lambda row, actor: stakeholder_remove(stakeholder=row, actor=actor),
+    remove_summary="Take a stakeholder off a plan",
+    remove_description="Their past sign-offs stay.",
+)
+
+MEASURES = RowCollection[DeploymentPlan, PlanMeasure](
+    parent=PLAN,
+    name="measures",
+    row_name="measure_row",
+    noun="measure",
+    serializer=DeploymentPlanMeasureSerializer,
+    rows=lambda plan: plan.measures.select_related("measure"),
+    row_queryset=PlanMeasure.objects.select_related("plan", "measure"),
+    refusal="change the measures of this deployment plan",
+    list_summary="Measures of a plan",
+    add_input=DeploymentPlanMeasureInputSerializer,
+    add=lambda plan, actor, data: measure_add(plan=plan, actor=actor, **data),
+    add_summary="Judge a plan by a measure",
+    add_description="By the measure's slug (once per plan), optionally with the objective's "
+    "id, the target, the date it is due and what one unit of improvement is worth a "
+    "month. The baseline is taken now (over the plan's targets, or every work activity "
+    "while it has none).",
+    update_input=DeploymentPlanMeasurePatchSerializer,
+    update=lambda row, actor, data: measure_update(plan_measure=row, actor=actor, **data),
+    update_summary="Change a plan measure",
+    update_description="The objective, target, due date or worth; `rebaseline` takes the "
+    "baseline again now.",
+    remove=lambda row, actor: measure_remove(plan_measure=row, actor=actor),
+    remove_summary="Take a measure off a plan",
+    remove_description="Refused (400) once results were evaluated for it.",
+)
+
+BARRIERS = RowCollection[DeploymentPlan, BarrierStrategy](
+    parent=PLAN,
+    name="barriers",
+    row_name="barrier_row",
+    noun="barrier",
+    serializer=DeploymentBarrierSerializer,
+    rows=lambda plan: plan.barriers.all(),
+    row_queryset=BarrierStrategy.objects.select_related("plan"),
+    refusal="change the barriers of this deployment plan",
+    list_summary="Barriers of a plan and their strategies",
+    add_input=DeploymentBarrierInputSerializer,
+    add=lambda plan, actor, data: barrier_add(plan=plan, actor=actor, **data),
+    add_summary="Add a barrier and its strategy",
+    update_input=DeploymentBarrierPatchSerializer,
+    update=lambda row, actor, data: barrier_update(
+        barrier=row, actor=actor, text=data.get("barrier"), strategy=data.get("strategy")
+    ),
+    update_summary="Change a barrier or its strategy",
+    remove=lambda row, actor: barrier_remove(barrier=row, actor=actor),
+    remove_summary="Take a barrier off a plan",
+)
+
+ADJUSTMENTS = RowCollection[DeploymentPlan, Adjustment](
+    parent=PLAN,
+    name="adjustments",
+    row_name="adjustment_row",
+    noun="adjustment",
+    serializer=DeploymentAdjustmentSerializer,
+    rows=lambda plan: plan.adjustments.all(),
+    row_queryset=Adjustment.objects.select_related("plan"),
+    refusal="change the adjustments of this deployment plan",
+    list_summary="Adjustments of a plan per target segment",
+    add_input=DeploymentAdjustmentInputSerializer,
+    add=lambda plan, actor, data: adjustment_add(plan=plan, actor=actor, **data),
+    add_summary="Say how the improvement is adjusted for a segment",
+    remove=lambda row, actor: adjustment_remove(adjustment=row, actor=actor),
+    remove_summary="Take a segment's adjustment off a plan",
+)
+
+RISKS = RowCollection[DeploymentPlan, MitigatedRisk](
+    parent=PLAN,
+    name="risks",
+    row_name="risk_row",
+    noun="risk",
+    serializer=DeploymentRiskSerializer,
+    rows=lambda plan: plan.mitigated_risks.all(),
+    row_queryset=MitigatedRisk.objects.select_related("plan"),
+    refusal="change the risks of this deployment plan",
+    list_summary="Risks the improvement mitigates",
+    add_input=DeploymentRiskInputSerializer,
+    add=lambda plan, actor, data: risk_add(plan=plan, actor=actor, **data),
+    add_summary="Name a risk the improvement mitigates",
+    add_description="Whether it was mitigated is recorded with the results.",
+    update_input=DeploymentRiskPatchSerializer,
+    update=lambda row, actor, data: risk_update(risk=row, actor=actor, **data),
+    update_summary="Change a risk's type or description",
+    remove=lambda row, actor: risk_remove(risk=row, actor=actor),
+    remove_summary="Take a risk off a plan",
+)
+
 
 class PlanRowsMixin:
-    """The nested row endpoints of ``DeploymentPlanViewSet``; writes through ``services.plans``."""
+    """The nested row endpoints of ``DeploymentPlanViewSet``; writes through ``services.plans``.
+
+    Reading needs ``plan_can_see``; every write ``plan_can_edit`` (the services check
+    again). Each write is a content change: once the current revision was sent for
+    sign-off it makes a new revision and asks the same stakeholders again.
+    """
 
     if TYPE_CHECKING:
         # Provided by the viewset.
@@ -272,9 +394,13 @@ class PlanRowsMixin:
 
         def _editable(self, pk: Any, doing: str) -> DeploymentPlan: ...
 
-    # Reading needs ``plan_can_see``; every write ``plan_can_edit`` (the services check
-    # again). Each write is a content change: once the current revision was sent for
-    # sign-off it makes a new revision and asks the same stakeholders again.
+    def _row_parent(self, pk: Any) -> DeploymentPlan:
+        return self._plan(pk)
+
+    def _row_parent_editable(
+        self, pk: Any, rows: RowCollection[DeploymentPlan, Any], op: RowOp
+    ) -> DeploymentPlan:
+        return self._editable(pk, rows.refusal_for(op))
 
     def _row(self, rows: QuerySet[RowT], plan: DeploymentPlan, row_id: Any, what: str) -> RowT:
         """The row ``row_id`` of ``plan`` (404 for a row of another plan)."""
@@ -283,312 +409,13 @@ class PlanRowsMixin:
             raise Http404(f"No such {what} of this deployment plan.")
         return row
 
-    @extend_schema(
-        methods=["GET"],
-        tags=TAGS,
-        operation_id="deployments_plans_stakeholders_list",
-        summary="Stakeholders of a plan",
-        responses={200: DeploymentStakeholderSerializer(many=True), **DETAIL_ERRORS},
-    )
-    @extend_schema(
-        methods=["POST"],
-        tags=TAGS,
-        operation_id="deployments_plans_stakeholders_create",
-        summary="Name a stakeholder of a plan",
-        description="By sign-in name. A required stakeholder must hold the sign-off "
-        "permission (a practitioner may only be kept informed: `required` false); a person "
-        "is a stakeholder once. " + CONTENT_CHANGE,
-        request=DeploymentStakeholderInputSerializer,
-        responses={201: DeploymentStakeholderSerializer, **WRITE_ERRORS},
-    )
-    @action(detail=True, methods=["get", "post"], filter_backends=[], pagination_class=None)
-    def stakeholders(self, request: Request, pk: Any = None) -> Response:
-        if request.method == "GET":
-            rows = self._plan(pk).stakeholders.select_related("user")
-            return Response(DeploymentStakeholderSerializer(rows, many=True).data)
-        plan = self._editable(pk, "change the stakeholders of this deployment plan")
-        serializer = DeploymentStakeholderInputSerializer(data=request.data)
-        serializer.is_valid(raise_exception=True)
-        row = stakeholder_add(plan=plan, actor=request.user, **serializer.validated_data)
-        return Response(DeploymentStakeholderSerializer(row).data, status=status.HTTP_201_CREATED)
-
-    @extend_schema(
-        tags=TAGS,
-        operation_id="deployments_plans_stakeholders_destroy",
-        summary="Take a stakeholder off a plan",
-        description="Their past sign-offs stay. " + CONTENT_CHANGE,
-        parameters=[ROW_ID],
-        request=None,
-        responses={204: None, **ROW_ERRORS},
-    )
-    @action(
-        detail=True,
-        methods=["delete"],
-        url_path=r"stakeholders/(?P<row_id>\d+)",
-        filter_backends=[],
-        pagination_class=None,
-    )
-    def stakeholder_row(self, request: Request, pk: Any = None, row_id: Any = None) -> Response:
-        plan = self._editable(pk, "change the stakeholders of this deployment plan")
-        rows = Stakeholder.objects.select_related("plan", "user")
-        stakeholder_remove(
-            stakeholder=self._row(rows, plan, row_id, "stakeholder"), actor=request.user
-        )
-        return Response(status=status.HTTP_204_NO_CONTENT)
-
-    @extend_schema(
-        methods=["GET"],
-        tags=TAGS,
-        operation_id="deployments_plans_measures_list",
-        summary="Measures of a plan",
-        responses={200: DeploymentPlanMeasureSerializer(many=True), **DETAIL_ERRORS},
-    )
-    @extend_schema(
-        methods=["POST"],
-        tags=TAGS,
-        operation_id="deployments_plans_measures_create",
-        summary="Judge a plan by a measure",
-        description="By the measure's slug (once per plan), optionally with the objective's "
-        "id, the target, the date it is due and what one unit of improvement is worth a "
-        "month. The baseline is taken now (over the plan's targets, or every work activity "
-        "while it has none). " + CONTENT_CHANGE,
-        request=DeploymentPlanMeasureInputSerializer,
-        responses={201: DeploymentPlanMeasureSerializer, **WRITE_ERRORS},
-    )
-    @action(detail=True, methods=["get", "post"], filter_backends=[], pagination_class=None)
-    def measures(self, request: Request, pk: Any = None) -> Response:
-        if request.method == "GET":
-            rows = self._plan(pk).measures.select_related("measure")
-            return Response(DeploymentPlanMeasureSerializer(rows, many=True).data)
-        plan = self._editable(pk, "change the measures of this deployment plan")
-        serializer = DeploymentPlanMeasureInputSerializer(data=request.data)
-        serializer.is_valid(raise_exception=True)
-        row = measure_add(plan=plan, actor=request.user, **serializer.validated_data)
-        return Response(DeploymentPlanMeasureSerializer(row).data, status=status.HTTP_201_CREATED)
-
-    @extend_schema(
-        methods=["PATCH"],
-        tags=TAGS,
-        operation_id="deployments_plans_measures_partial_update",
-        summary="Change a plan measure",
-        description="The objective, target, due date or worth; `rebaseline` takes the "
-        "baseline again now. " + CONTENT_CHANGE,
-        parameters=[ROW_ID],
-        request=DeploymentPlanMeasurePatchSerializer,
-        responses={200: DeploymentPlanMeasureSerializer, **ROW_ERRORS},
-    )
-    @extend_schema(
-        methods=["DELETE"],
-        tags=TAGS,
-        operation_id="deployments_plans_measures_destroy",
-        summary="Take a measure off a plan",
-        description="Refused (400) once results were evaluated for it. " + CONTENT_CHANGE,
-        parameters=[ROW_ID],
-        request=None,
-        responses={204: None, **ROW_ERRORS},
-    )
-    @action(
-        detail=True,
-        methods=["patch", "delete"],
-        url_path=r"measures/(?P<row_id>\d+)",
-        filter_backends=[],
-        pagination_class=None,
-    )
-    def measure_row(self, request: Request, pk: Any = None, row_id: Any = None) -> Response:
-        plan = self._editable(pk, "change the measures of this deployment plan")
-        rows = PlanMeasure.objects.select_related("plan", "measure")
-        row = self._row(rows, plan, row_id, "measure")
-        if request.method == "DELETE":
-            measure_remove(plan_measure=row, actor=request.user)
-            return Response(status=status.HTTP_204_NO_CONTENT)
-        serializer = DeploymentPlanMeasurePatchSerializer(data=request.data)
-        serializer.is_valid(raise_exception=True)
-        row = measure_update(plan_measure=row, actor=request.user, **serializer.validated_data)
-        return Response(DeploymentPlanMeasureSerializer(row).data)
-
-    @extend_schema(
-        methods=["GET"],
-        tags=TAGS,
-        operation_id="deployments_plans_barriers_list",
-        summary="Barriers of a plan and their strategies",
-        responses={200: DeploymentBarrierSerializer(many=True), **DETAIL_ERRORS},
-    )
-    @extend_schema(
-        methods=["POST"],
-        tags=TAGS,
-        operation_id="deployments_plans_barriers_create",
-        summary="Add a barrier and its strategy",
-        description=CONTENT_CHANGE,
-        request=DeploymentBarrierInputSerializer,
-        responses={201: DeploymentBarrierSerializer, **WRITE_ERRORS},
-    )
-    @action(detail=True, methods=["get", "post"], filter_backends=[], pagination_class=None)
-    def barriers(self, request: Request, pk: Any = None) -> Response:
-        if request.method == "GET":
-            rows = self._plan(pk).barriers.all()
-            return Response(DeploymentBarrierSerializer(rows, many=True).data)
-        plan = self._editable(pk, "change the barriers of this deployment plan")
-        serializer = DeploymentBarrierInputSerializer(data=request.data)
-        serializer.is_valid(raise_exception=True)
-        row = barrier_add(plan=plan, actor=request.user, **serializer.validated_data)
-        return Response(DeploymentBarrierSerializer(row).data, status=status.HTTP_201_CREATED)
-
-    @extend_schema(
-        methods=["PATCH"],
-        tags=TAGS,
-        operation_id="deployments_plans_barriers_partial_update",
-        summary="Change a barrier or its strategy",
-        description=CONTENT_CHANGE,
-        parameters=[ROW_ID],
-        request=DeploymentBarrierPatchSerializer,
-        responses={200: DeploymentBarrierSerializer, **ROW_ERRORS},
-    )
-    @extend_schema(
-        methods=["DELETE"],
-        tags=TAGS,
-        operation_id="deployments_plans_barriers_destroy",
-        summary="Take a barrier off a plan",
-        description=CONTENT_CHANGE,
-        parameters=[ROW_ID],
-        request=None,
-        responses={204: None, **ROW_ERRORS},
-    )
-    @action(
-        detail=True,
-        methods=["patch", "delete"],
-        url_path=r"barriers/(?P<row_id>\d+)",
-        filter_backends=[],
-        pagination_class=None,
-    )
-    def barrier_row(self, request: Request, pk: Any = None, row_id: Any = None) -> Response:
-        plan = self._editable(pk, "change the barriers of this deployment plan")
-        row = self._row(BarrierStrategy.objects.select_related("plan"), plan, row_id, "barrier")
-        if request.method == "DELETE":
-            barrier_remove(barrier=row, actor=request.user)
-            return Response(status=status.HTTP_204_NO_CONTENT)
-        serializer = DeploymentBarrierPatchSerializer(data=request.data)
-        serializer.is_valid(raise_exception=True)
-        data = serializer.validated_data
-        row = barrier_update(
-            barrier=row,
-            actor=request.user,
-            text=data.get("barrier"),
-            strategy=data.get("strategy"),
-        )
-        return Response(DeploymentBarrierSerializer(row).data)
-
-    @extend_schema(
-        methods=["GET"],
-        tags=TAGS,
-        operation_id="deployments_plans_adjustments_list",
-        summary="Adjustments of a plan per target segment",
-        responses={200: DeploymentAdjustmentSerializer(many=True), **DETAIL_ERRORS},
-    )
-    @extend_schema(
-        methods=["POST"],
-        tags=TAGS,
-        operation_id="deployments_plans_adjustments_create",
-        summary="Say how the improvement is adjusted for a segment",
-        description=CONTENT_CHANGE,
-        request=DeploymentAdjustmentInputSerializer,
-        responses={201: DeploymentAdjustmentSerializer, **WRITE_ERRORS},
-    )
-    @action(detail=True, methods=["get", "post"], filter_backends=[], pagination_class=None)
-    def adjustments(self, request: Request, pk: Any = None) -> Response:
-        if request.method == "GET":
-            rows = self._plan(pk).adjustments.all()
-            return Response(DeploymentAdjustmentSerializer(rows, many=True).data)
-        plan = self._editable(pk, "change the adjustments of this deployment plan")
-        serializer = DeploymentAdjustmentInputSerializer(data=request.data)
-        serializer.is_valid(raise_exception=True)
-        row = adjustment_add(plan=plan, actor=request.user, **serializer.validated_data)
-        return Response(DeploymentAdjustmentSerializer(row).data, status=status.HTTP_201_CREATED)
-
-    @extend_schema(
-        tags=TAGS,
-        operation_id="deployments_plans_adjustments_destroy",
-        summary="Take a segment's adjustment off a plan",
-        description=CONTENT_CHANGE,
-        parameters=[ROW_ID],
-        request=None,
-        responses={204: None, **ROW_ERRORS},
-    )
-    @action(
-        detail=True,
-        methods=["delete"],
-        url_path=r"adjustments/(?P<row_id>\d+)",
-        filter_backends=[],
-        pagination_class=None,
-    )
-    def adjustment_row(self, request: Request, pk: Any = None, row_id: Any = None) -> Response:
-        plan = self._editable(pk, "change the adjustments of this deployment plan")
-        rows = Adjustment.objects.select_related("plan")
-        adjustment_remove(
-            adjustment=self._row(rows, plan, row_id, "adjustment"), actor=request.user
-        )
-        return Response(status=status.HTTP_204_NO_CONTENT)
-
-    @extend_schema(
-        methods=["GET"],
-        tags=TAGS,
-        operation_id="deployments_plans_risks_list",
-        summary="Risks the improvement mitigates",
-        responses={200: DeploymentRiskSerializer(many=True), **DETAIL_ERRORS},
-    )
-    @extend_schema(
-        methods=["POST"],
-        tags=TAGS,
-        operation_id="deployments_plans_risks_create",
-        summary="Name a risk the improvement mitigates",
-        description="Whether it was mitigated is recorded with the results. " + CONTENT_CHANGE,
-        request=DeploymentRiskInputSerializer,
-        responses={201: DeploymentRiskSerializer, **WRITE_ERRORS},
-    )
-    @action(detail=True, methods=["get", "post"], filter_backends=[], pagination_class=None)
-    def risks(self, request: Request, pk: Any = None) -> Response:
-        if request.method == "GET":
-            rows = self._plan(pk).mitigated_risks.all()
-            return Response(DeploymentRiskSerializer(rows, many=True).data)
-        plan = self._editable(pk, "change the risks of this deployment plan")
-        serializer = DeploymentRiskInputSerializer(data=request.data)
-        serializer.is_valid(raise_exception=True)
-        row = risk_add(plan=plan, actor=request.user, **serializer.validated_data)
-        return Response(DeploymentRiskSerializer(row).data, status=status.HTTP_201_CREATED)
-
-    @extend_schema(
-        methods=["PATCH"],
-        tags=TAGS,
-        operation_id="deployments_plans_risks_partial_update",
-        summary="Change a risk's type or description",
-        description=CONTENT_CHANGE,
-        parameters=[ROW_ID],
-        request=DeploymentRiskPatchSerializer,
-        responses={200: DeploymentRiskSerializer, **ROW_ERRORS},
-    )
-    @extend_schema(
-        methods=["DELETE"],
-        tags=TAGS,
-        operation_id="deployments_plans_risks_destroy",
-        summary="Take a risk off a plan",
-        description=CONTENT_CHANGE,
-        parameters=[ROW_ID],
-        request=None,
-        responses={204: None, **ROW_ERRORS},
-    )
-    @action(
-        detail=True,
-        methods=["patch", "delete"],
-        url_path=r"risks/(?P<row_id>\d+)",
-        filter_backends=[],
-        pagination_class=None,
-    )
-    def risk_row(self, request: Request, pk: Any = None, row_id: Any = None) -> Response:
-        plan = self._editable(pk, "change the risks of this deployment plan")
-        row = self._row(MitigatedRisk.objects.select_related("plan"), plan, row_id, "risk")
-        if request.method == "DELETE":
-            risk_remove(risk=row, actor=request.user)
-            return Response(status=status.HTTP_204_NO_CONTENT)
-        serializer = DeploymentRiskPatchSerializer(data=request.data)
-        serializer.is_valid(raise_exception=True)
-        row = risk_update(risk=row, actor=request.user, **serializer.validated_data)
-        return Response(DeploymentRiskSerializer(row).data)
+    stakeholders = STAKEHOLDERS.list_action()
+    stakeholder_row = STAKEHOLDERS.row_action()
+    measures = MEASURES.list_action()
+    measure_row = MEASURES.row_action()
+    barriers = BARRIERS.list_action()
+    barrier_row = BARRIERS.row_action()
+    adjustments = ADJUSTMENTS.list_action()
+    adjustment_row = ADJUSTMENTS.row_action()
+    risks = RISKS.list_action()
+    risk_row = RISKS.row_action()

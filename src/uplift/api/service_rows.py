@@ -17,7 +17,9 @@ service is a 404; a stale ``version`` a 409 (nothing is saved). Reading needs
 portfolio manager, or the service's owner holding the row's permission), a compliance
 check ``compliance_can_record`` and, for a waiver, ``compliance_can_waive``; the
 services check again. ``ServiceRowsMixin`` expects the viewset's ``_service`` (the
-service of the URL, else 404).
+service of the URL, else 404). Objectives and changes are declared as a
+``RowCollection`` each (``uplift.api.row_actions``), and so is a period's removal; the
+other endpoints behave differently and are written out.
 """
 
 from __future__ import annotations
@@ -40,6 +42,7 @@ from rest_framework.response import Response
 from uplift.api.errors import ErrorSerializer, detail_errors
 from uplift.api.helpers import require, version_and_changes
 from uplift.api.parsers import CSVFileParser
+from uplift.api.row_actions import RowCollection, RowOp, RowParent
 from uplift.api.service_row_shapes import (
     CONFLICT,
     DETAIL_ERRORS,
@@ -112,6 +115,94 @@ from uplift.apps.service_portfolio.services.portfolio import (
 __all__ = ["ServiceRowsMixin"]
 
 
+SERVICE = RowParent(
+    lookup="slug",
+    operation_prefix="services",
+    tags=TAGS,
+    detail_errors=DETAIL_ERRORS,
+    write_errors=WRITE_ERRORS,
+    row_errors=ROW_ERRORS,
+    row_id=ROW_ID,
+)
+
+
+def _slo_update(
+    slo: ServiceLevelObjective, actor: Any, data: dict[str, Any]
+) -> ServiceLevelObjective:
+    version, values = version_and_changes(data)
+    return slo_update(actor=actor, slo=slo, data=values, expected_version=version)
+
+
+OBJECTIVES = RowCollection[Service, ServiceLevelObjective](
+    parent=SERVICE,
+    name="objectives",
+    row_name="objective_row",
+    noun="objective",
+    serializer=ServiceLevelObjectiveSerializer,
+    rows=lambda service: service.slos.select_related("measure"),
+    row_queryset=ServiceLevelObjective.objects.select_related("service", "measure"),
+    refusal={
+        "add": "add service-level objectives",
+        "change": "change service-level objectives",
+        "delete": "remove service-level objectives",
+    },
+    list_summary="Service-level objectives of a service",
+    add_input=ServiceLevelObjectiveInputSerializer,
+    add=lambda service, actor, data: slo_create(actor=actor, service=service, **data),
+    add_summary="Add a service-level objective",
+    add_description="A measure (by slug) of the measurement store, a target, the statistic "
+    "(the period's mean, or the share of observations meeting the target with a "
+    "required share) and the period (month or quarter). Its name is unique in the "
+    "service.",
+    update_input=ServiceLevelObjectivePatchSerializer,
+    update=_slo_update,
+    update_summary="Change a service-level objective",
+    update_description="`version` is required: the version the edit started from (a stale "
+    "one is a 409 and nothing is saved). Any of its fields; `active` false keeps it but "
+    "leaves it off the scorecard.",
+    update_errors=CONFLICT,
+    remove=lambda row, actor: slo_delete(actor=actor, slo=row),
+    remove_summary="Remove a service-level objective",
+)
+
+# Only the row action is generated: ``ServiceRowsMixin.periods`` is hand-written.
+PERIODS = RowCollection[Service, ServicePeriod](
+    parent=SERVICE,
+    name="periods",
+    row_name="period_row",
+    noun="month",
+    serializer=ServicePeriodSerializer,
+    rows=lambda service: service.periods.order_by("period"),
+    row_queryset=ServicePeriod.objects.select_related("service"),
+    refusal={"delete": "remove the cost and demand"},
+    remove=lambda row, actor: period_delete(actor=actor, period_row=row),
+    remove_summary="Remove a month's cost and demand",
+)
+
+CHANGES = RowCollection[Service, ServiceChange](
+    parent=SERVICE,
+    name="changes",
+    row_name="change_row",
+    noun="change",
+    serializer=ServiceChangeSerializer,
+    rows=service_change_list,
+    row_queryset=ServiceChange.objects.select_related("service"),
+    refusal={"add": "record changes", "change": "change changes", "delete": "remove changes"},
+    list_summary="Changes to a service",
+    list_description="The newest request first, each with its lead time once delivered.",
+    add_input=ServiceChangeInputSerializer,
+    add=lambda service, actor, data: change_add(actor=actor, service=service, **data),
+    add_summary="Record a change to a service",
+    add_description="Delivered (if it was) on or after the day it was requested.",
+    update_input=ServiceChangePatchSerializer,
+    update=lambda row, actor, data: change_update(actor=actor, change=row, data=data),
+    update_summary="Change the record of a change",
+    update_description="Most often: the day it was delivered.",
+    remove=lambda row, actor: change_delete(actor=actor, change=row),
+    remove_summary="Remove a change",
+)
+
+
 class ServiceRowsMixin:
     """The nested row endpoints of ``ServiceViewSet``: objectives (and their attainment),
     cost and demand, changes, continuity plans and compliance checks. Reading needs
@@ -135,6 +226,14 @@ class ServiceRowsMixin:
         )
         return service
 
+    def _row_parent(self, slug: Any) -> Service:
+        return self._service(slug)
+
+    def _row_parent_editable(
+        self, slug: Any, rows: RowCollection[Service, Any], op: RowOp
+    ) -> Service:
+        return self._rows_editable(slug, rows.model_name, op, doing=rows.refusal_for(op))
+
     def _row(self, rows: QuerySet[RowT], service: Service, row_id: Any, what: str) -> RowT:
         """The row ``row_id`` of ``service`` (404 for a row of another service)."""
         row = rows.filter(pk=row_id, service=service).first()
@@ -144,83 +243,8 @@ class ServiceRowsMixin:
 
     # Objectives -------------------------------------------------------------------------------
 
-    @extend_schema(
-        methods=["GET"],
-        tags=TAGS,
-        operation_id="services_objectives_list",
-        summary="Service-level objectives of a service",
-        responses={200: ServiceLevelObjectiveSerializer(many=True), **DETAIL_ERRORS},
-    )
-    @extend_schema(
-        methods=["POST"],
-        tags=TAGS,
-        operation_id="services_objectives_create",
-        summary="Add a service-level objective",
-        description="A measure (by slug) of the measurement store, a target, the statistic "
-        "(the period's mean, or the share of observations meeting the target with a "
-        "required share) and the period (month or quarter). Its name is unique in the "
-        "service.",
-        request=ServiceLevelObjectiveInputSerializer,
-        responses={201: ServiceLevelObjectiveSerializer, **WRITE_ERRORS},
-    )
-    @action(detail=True, methods=["get", "post"], filter_backends=[], pagination_class=None)
-    def objectives(self, request: Request, slug: Any = None) -> Response:
-        if request.method == "GET":
-            rows = self._service(slug).slos.select_related("measure")
-            return Response(ServiceLevelObjectiveSerializer(rows, many=True).data)
-        service = self._rows_editable(
-            slug, "servicelevelobjective", "add", doing="add service-level objectives"
-        )
-        serializer = ServiceLevelObjectiveInputSerializer(data=request.data)
-        serializer.is_valid(raise_exception=True)
-        row = slo_create(actor=request.user, service=service, **serializer.validated_data)
-        return Response(ServiceLevelObjectiveSerializer(row).data, status=status.HTTP_201_CREATED)
-
-    @extend_schema(
-        methods=["PATCH"],
-        tags=TAGS,
-        operation_id="services_objectives_partial_update",
-        summary="Change a service-level objective",
-        description="`version` is required: the version the edit started from (a stale one "
-        "is a 409 and nothing is saved). Any of its fields; `active` false keeps it but "
-        "leaves it off the scorecard.",
-        parameters=[ROW_ID],
-        request=ServiceLevelObjectivePatchSerializer,
-        responses={200: ServiceLevelObjectiveSerializer, **ROW_ERRORS, **CONFLICT},
-    )
-    @extend_schema(
-        methods=["DELETE"],
-        tags=TAGS,
-        operation_id="services_objectives_destroy",
-        summary="Remove a service-level objective",
-        parameters=[ROW_ID],
-        request=None,
-        responses={204: None, **ROW_ERRORS},
-    )
-    @action(
-        detail=True,
-        methods=["patch", "delete"],
-        url_path=r"objectives/(?P<row_id>\d+)",
-        filter_backends=[],
-        pagination_class=None,
-    )
-    def objective_row(self, request: Request, slug: Any = None, row_id: Any = None) -> Response:
-        rows = ServiceLevelObjective.objects.select_related("service", "measure")
-        if request.method == "DELETE":
-            service = self._rows_editable(
-                slug, "servicelevelobjective", "delete", doing="remove service-level objectives"
-            )
-            slo_delete(actor=request.user, slo=self._row(rows, service, row_id, "objective"))
-            return Response(status=status.HTTP_204_NO_CONTENT)
-        service = self._rows_editable(
-            slug, "servicelevelobjective", "change", doing="change service-level objectives"
-        )
-        row = self._row(rows, service, row_id, "objective")
-        serializer = ServiceLevelObjectivePatchSerializer(data=request.data)
-        serializer.is_valid(raise_exception=True)
-        version, values = version_and_changes(serializer.validated_data)
-        row = slo_update(actor=request.user, slo=row, data=values, expected_version=version)
-        return Response(ServiceLevelObjectiveSerializer(row).data)
+    objectives = OBJECTIVES.list_action()
+    objective_row = OBJECTIVES.row_action()
 
     @extend_schema(
         tags=TAGS,
@@ -252,8 +276,7 @@ class ServiceRowsMixin:
     )
     def attainment(self, request: Request, slug: Any = None, row_id: Any = None) -> Response:
         service = self._service(slug)
-        rows = ServiceLevelObjective.objects.select_related("service", "measure")
-        slo = self._row(rows, service, row_id, "objective")
+        slo = self._row(OBJECTIVES.row_queryset, service, row_id, OBJECTIVES.noun)
         query = _AttainmentQuerySerializer(data=request.query_params)
         query.is_valid(raise_exception=True)
         window_start, window_end = scorecard_window()
@@ -295,10 +318,11 @@ class ServiceRowsMixin:
             **WRITE_ERRORS,
         },
     )
+    # Hand-written: a POST for a month already kept changes it and answers 200.
     @action(detail=True, methods=["get", "post"], filter_backends=[], pagination_class=None)
     def periods(self, request: Request, slug: Any = None) -> Response:
         if request.method == "GET":
-            rows = self._service(slug).periods.order_by("period")
+            rows = PERIODS.rows(self._service(slug))
             return Response(ServicePeriodSerializer(rows, many=True).data)
         service = self._rows_editable(
             slug, "serviceperiod", "add", "change", doing="keep the cost and demand"
@@ -311,28 +335,7 @@ class ServiceRowsMixin:
         code = status.HTTP_200_OK if known else status.HTTP_201_CREATED
         return Response(ServicePeriodSerializer(row).data, status=code)
 
-    @extend_schema(
-        tags=TAGS,
-        operation_id="services_periods_destroy",
-        summary="Remove a month's cost and demand",
-        parameters=[ROW_ID],
-        request=None,
-        responses={204: None, **ROW_ERRORS},
-    )
-    @action(
-        detail=True,
-        methods=["delete"],
-        url_path=r"periods/(?P<row_id>\d+)",
-        filter_backends=[],
-        pagination_class=None,
-    )
-    def period_row(self, request: Request, slug: Any = None, row_id: Any = None) -> Response:
-        service = self._rows_editable(
-            slug, "serviceperiod", "delete", doing="remove the cost and demand"
-        )
-        rows = ServicePeriod.objects.select_related("service")
-        period_delete(actor=request.user, period_row=self._row(rows, service, row_id, "month"))
-        return Response(status=status.HTTP_204_NO_CONTENT)
+    period_row = PERIODS.row_action()
 
     @extend_schema(
         tags=TAGS,
@@ -372,74 +375,12 @@ class ServiceRowsMixin:
 
     # Changes ----------------------------------------------------------------------------------
 
-    @extend_schema(
-        methods=["GET"],
-        tags=TAGS,
-        operation_id="services_changes_list",
-        summary="Changes to a service",
-        description="The newest request first, each with its lead time once delivered.",
-        responses={200: ServiceChangeSerializer(many=True), **DETAIL_ERRORS},
-    )
-    @extend_schema(
-        methods=["POST"],
-        tags=TAGS,
-        operation_id="services_changes_create",
-        summary="Record a change to a service",
-        description="Delivered (if it was) on or after the day it was requested.",
-        request=ServiceChangeInputSerializer,
-        responses={201: ServiceChangeSerializer, **WRITE_ERRORS},
-    )
-    @action(detail=True, methods=["get", "post"], filter_backends=[], pagination_class=None)
-    def changes(self, request: Request, slug: Any = None) -> Response:
-        if request.method == "GET":
-            rows = service_change_list(self._service(slug))
-            return Response(ServiceChangeSerializer(rows, many=True).data)
-        service = self._rows_editable(slug, "servicechange", "add", doing="record changes")
-        serializer = ServiceChangeInputSerializer(data=request.data)
-        serializer.is_valid(raise_exception=True)
-        row = change_add(actor=request.user, service=service, **serializer.validated_data)
-        return Response(ServiceChangeSerializer(row).data, status=status.HTTP_201_CREATED)
-
-    @extend_schema(
-        methods=["PATCH"],
-        tags=TAGS,
-        operation_id="services_changes_partial_update",
-        summary="Change the record of a change",
-        description="Most often: the day it was delivered.",
-        parameters=[ROW_ID],
-        request=ServiceChangePatchSerializer,
-        responses={200: ServiceChangeSerializer, **ROW_ERRORS},
-    )
-    @extend_schema(
-        methods=["DELETE"],
-        tags=TAGS,
-        operation_id="services_changes_destroy",
-        summary="Remove a change",
-        parameters=[ROW_ID],
-        request=None,
-        responses={204: None, **ROW_ERRORS},
-    )
-    @action(
-        detail=True,
-        methods=["patch", "delete"],
-        url_path=r"changes/(?P<row_id>\d+)",
-        filter_backends=[],
-        pagination_class=None,
-    )
-    def change_row(self, request: Request, slug: Any = None, row_id: Any = None) -> Response:
-        rows = ServiceChange.objects.select_related("service")
-        if request.method == "DELETE":
-            service = self._rows_editable(slug, "servicechange", "delete", doing="remove changes")
-            change_delete(actor=request.user, change=self._row(rows, service, row_id, "change"))
-            return Response(status=status.HTTP_204_NO_CONTENT)
-        service = self._rows_editable(slug, "servicechange", "change", doing="change changes")
-        row = self._row(rows, service, row_id, "change")
-        serializer = ServiceChangePatchSerializer(data=request.data)
-        serializer.is_valid(raise_exception=True)
-        row = change_update(actor=request.user, change=row, data=dict(serializer.validated_data))
-        return Response(ServiceChangeSerializer(row).data)
+    changes = CHANGES.list_action()
+    change_row = CHANGES.row_action()
 
     # Continuity -------------------------------------------------------------------------------
+    # Hand-written: the list gives each plan's test status (serializer context), and a plan
+    # is answered re-read through ``continuity_plans`` (its status annotations).
 
     def _plan_body(self, plan: ContinuityPlan) -> Any:
         fresh = continuity_plans().get(pk=plan.pk)
@@ -542,6 +483,8 @@ class ServiceRowsMixin:
         return Response(self._plan_body(plan))
 
     # Compliance -------------------------------------------------------------------------------
+    # Hand-written: its own door checks (``compliance_can_record``, a waiver
+    # ``compliance_can_waive``) and ``current`` in the serializer context; no row action.
 
     @extend_schema(
         methods=["GET"],
