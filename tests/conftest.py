@@ -14,6 +14,7 @@ from typing import Any
 import pytest
 import time_machine
 from django.contrib.auth.models import Group, User
+from django.core.cache import cache
 from django.test import Client
 from django.utils import timezone
 
@@ -44,6 +45,13 @@ def _session_day() -> Iterator[None]:
     noon = dt.datetime.combine(SESSION_DAY, dt.time(12), tzinfo=timezone.get_current_timezone())
     with time_machine.travel(noon, tick=True):
         yield
+
+
+@pytest.fixture(autouse=True)
+def _empty_cache() -> None:
+    """Each test starts with an empty cache: what one test cached (statistics keyed by
+    row ids, which SQLite reuses after a rollback) is not another test's data."""
+    cache.clear()
 
 
 @pytest.fixture(scope="session")

@@ -10,6 +10,12 @@
   refused file (with its line and column). Poll it until ``state`` is ``succeeded``
   or ``failed``.
 
+- ``POST /api/measurements/import-jobs/{id}/retry/`` and ``…/cancel/``: a way out of a
+  stuck job (stalled: its worker died; or queued with no worker): queue it again, or
+  fail it saying who cancelled it (``import_job_retry`` / ``import_job_cancel``). 200
+  with the job; 409 when the job is not stuck; 403 unless its creator or allowed to
+  change import jobs.
+
 ``POST /api/measurements/imports/`` stays synchronous. Permissions: recording a job
 needs ``measurements.add_observation``; a job is seen by its creator and by whoever
 has ``measurements.view_observationimport``, others get 404.
@@ -17,11 +23,13 @@ has ``measurements.view_observationimport``, others get 404.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 from django.db.models import QuerySet
 from drf_spectacular.utils import OpenApiResponse, extend_schema, extend_schema_view
-from rest_framework import mixins, parsers, permissions, serializers, status, viewsets
+from rest_framework import exceptions, mixins, parsers, permissions, serializers, status, viewsets
+from rest_framework.decorators import action
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.reverse import reverse
@@ -34,11 +42,14 @@ from uplift.api.measurement_imports import (
 )
 from uplift.apps.measurements.choices import ImportJobState
 from uplift.apps.measurements.models import ObservationImportJob
+from uplift.apps.measurements.selectors import import_jobs_visible_to
 from uplift.apps.measurements.services.import_jobs import (
     ImportJobProgress,
+    ImportJobStateError,
+    import_job_cancel,
     import_job_create,
     import_job_progress,
-    import_jobs_visible_to,
+    import_job_retry,
 )
 from uplift.apps.measurements.services.measures import MeasurementError
 from uplift.apps.measurements.uploads import store
@@ -134,6 +145,28 @@ class ObservationImportJobSerializer(serializers.ModelSerializer):
         return bool(self._progress(job).waiting)
 
 
+class ImportJobConflict(exceptions.APIException):
+    """The job's state does not allow the action."""
+
+    status_code = status.HTTP_409_CONFLICT
+    default_detail = "The job's state does not allow this."
+    default_code = "conflict"
+
+
+ACTION_ERRORS = {
+    403: OpenApiResponse(
+        ErrorSerializer,
+        description="Not its creator (who may still import), nor allowed to change import jobs.",
+    ),
+    404: OpenApiResponse(ErrorSerializer, description="No such job."),
+    409: OpenApiResponse(
+        ErrorSerializer,
+        description="The job is not stuck: neither stalled nor queued with no worker "
+        "(or, to run it again, its file is gone).",
+    ),
+}
+
+
 class CanRecordImportJobs(permissions.BasePermission):
     """Signed in; recording a job needs ``add_observation`` (reads: the queryset scopes)."""
 
@@ -165,7 +198,7 @@ class ObservationImportJobViewSet(
     filter_backends: list[Any] = []
 
     def get_queryset(self) -> QuerySet[ObservationImportJob]:
-        return import_jobs_visible_to(self.request.user)  # type: ignore[no-any-return]
+        return import_jobs_visible_to(self.request.user)
 
     def get_serializer_class(self) -> type[serializers.BaseSerializer]:
         if self.action == "create":
@@ -208,3 +241,40 @@ class ObservationImportJobViewSet(
         body = ObservationImportJobSerializer(job, context=self.get_serializer_context()).data
         location = reverse("api:measurement-import-job-detail", args=[job.pk], request=request)
         return Response(body, status=status.HTTP_202_ACCEPTED, headers={"Location": location})
+
+    @extend_schema(
+        tags=TAGS,
+        operation_id="measurements_import_jobs_retry",
+        summary="Run a stuck observation import job again",
+        description="Only a stuck job: `stalled` (running without progress for 15 minutes: "
+        "its worker died, and its transaction with it) or `waiting_for_worker`. The job is "
+        "queued again and enqueued for the task worker; poll it as before. Its creator "
+        "(while allowed to import) or whoever may change import jobs.",
+        request=None,
+        responses={200: ObservationImportJobSerializer, **ACTION_ERRORS},
+    )
+    @action(detail=True, methods=["post"], parser_classes=[parsers.JSONParser])
+    def retry(self, request: Request, pk: str | None = None) -> Response:
+        return self._act(import_job_retry)
+
+    @extend_schema(
+        tags=TAGS,
+        operation_id="measurements_import_jobs_cancel",
+        summary="Cancel a stuck observation import job",
+        description="Only a stuck job (see `retry`). The job ends `failed`, its `message` "
+        "saying who cancelled it; nothing was imported.",
+        request=None,
+        responses={200: ObservationImportJobSerializer, **ACTION_ERRORS},
+    )
+    @action(detail=True, methods=["post"], parser_classes=[parsers.JSONParser])
+    def cancel(self, request: Request, pk: str | None = None) -> Response:
+        return self._act(import_job_cancel)
+
+    def _act(self, service: Callable[..., ObservationImportJob]) -> Response:
+        job = self.get_object()
+        try:
+            job = service(job=job, user=self.request.user)
+        except ImportJobStateError as error:
+            raise ImportJobConflict(error.message) from error
+        body = ObservationImportJobSerializer(job, context=self.get_serializer_context()).data
+        return Response(body)

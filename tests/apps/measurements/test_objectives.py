@@ -345,14 +345,16 @@ def test_provisional_statuses_take_queries_per_segment_not_per_objective(
             make_qppo(csat, target=number, segment={"size": "small"}, name=f"C{number}")
         return list(Objective.objects.filter(kind="qppo").select_related("measure"))
 
-    # 1 (stored baselines) + per segment: its work activities (not for "all"), the
-    # pooled statistics (1 query on PostgreSQL; 2 and a savepoint's 2 on SQLite) and the
-    # first and last times: at most 1 + 5 + 6.
+    # 1 (stored baselines) + 2 (the observations' watermark) + per segment: its work
+    # activities (not for "all"), the pooled statistics (1 query on PostgreSQL; 2 and a
+    # savepoint's 2 on SQLite) and the first and last times: at most 1 + 2 + 5 + 6.
     objectives = make(1)
-    with django_assert_max_num_queries(12):
+    with django_assert_max_num_queries(14):
         few = selectors.objective_statuses(objectives)
     objectives = make(10)
-    with django_assert_max_num_queries(12):
+    # The observations have not changed: the statistics come from the cache, and only
+    # the baselines, the watermark and the small segment's members are read.
+    with django_assert_max_num_queries(4):
         many = selectors.objective_statuses(objectives)
 
     assert len(few) == 2
@@ -361,3 +363,17 @@ def test_provisional_statuses_take_queries_per_segment_not_per_objective(
         ("met", True),
         ("not_met", True),
     }
+
+
+def test_a_new_observation_reads_the_segment_again_instead_of_the_cached_statistics(
+    cycle_time, activities
+):
+    add_series(cycle_time, activities[0], FIVE)  # mean 12 against 15: met
+    qppo = make_qppo(cycle_time, target=15)
+    assert selectors.objective_status(qppo).value == pytest.approx(12.0)
+
+    add_series(cycle_time, activities[1], [40, 40, 40])  # mean now 180 / 8 = 22.5: not met
+
+    status = selectors.objective_status(qppo)
+    assert (status.status, status.n, status.provisional) == ("not_met", 8, True)
+    assert status.value == pytest.approx(22.5)

@@ -13,6 +13,7 @@ Periods: ``start`` and ``end`` are inclusive; a date means its whole day (see
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
 import json
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, replace
@@ -20,6 +21,7 @@ from typing import Any, Literal
 
 import numpy as np
 import numpy.typing as npt
+from django.core.cache import cache
 from django.db.models import Avg, Count, Max, Min, Prefetch, QuerySet, Sum
 from django.db.models.functions import TruncMonth
 from django.utils import timezone
@@ -27,7 +29,14 @@ from django.utils import timezone
 from uplift.apps.measurements import segments
 from uplift.apps.measurements.baselines_sql import GroupBaseline, baseline_by_group
 from uplift.apps.measurements.choices import Direction, ObjectiveKind, Scale
-from uplift.apps.measurements.models import Baseline, Measure, Objective, Observation
+from uplift.apps.measurements.models import (
+    Baseline,
+    Measure,
+    Objective,
+    Observation,
+    ObservationImport,
+    ObservationImportJob,
+)
 from uplift.apps.organization.selectors import work_activity_list
 from uplift.domain.errors import InvalidDocument
 from uplift.domain.statistics import (
@@ -54,6 +63,8 @@ __all__ = [
     "baselines_for",
     "control_chart_data",
     "current_statistics",
+    "import_job_get",
+    "import_jobs_visible_to",
     "measure_get",
     "measure_list",
     "measure_observation_span",
@@ -642,6 +653,25 @@ def _segment_key(segment: Any) -> str:
     return json.dumps(segment or {}, sort_keys=True)
 
 
+CURRENT_STATISTICS_CACHE_SECONDS = 24 * 3600
+
+
+def observations_watermark() -> tuple[int, int]:
+    """What changes whenever the observations do: the newest observation's id and the
+    newest import's. Observations are only ever added, or replaced by an import (which
+    leaves an import row), never deleted; two index look-ups."""
+    newest = Observation.objects.order_by().aggregate(newest=Max("id"))["newest"]
+    batch = ObservationImport.objects.order_by().aggregate(newest=Max("id"))["newest"]
+    return newest or 0, batch or 0
+
+
+def _current_cache_key(
+    measure_ids: Iterable[int], ids: list[int] | None, watermark: tuple[int, int]
+) -> str:
+    text = json.dumps([sorted(measure_ids), ids, watermark], separators=(",", ":"))
+    return "measurements:current-statistics:" + hashlib.sha256(text.encode()).hexdigest()
+
+
 def current_statistics(
     pairs: Iterable[tuple[int, dict[str, Any] | None]],
 ) -> dict[tuple[int, str], CurrentStatistics]:
@@ -653,11 +683,17 @@ def current_statistics(
     PostgreSQL, two on SQLite; only result rows reach Python) and one for the first and
     last times. A segment that no longer resolves (a unit since renamed) or holds no
     observation gives nothing.
+
+    Over millions of observations that is about a second per segment, so the result is
+    kept in the cache (``CACHES``), keyed by the measures, the segment's work activities
+    and :func:`observations_watermark` (two index look-ups per call): any new or replaced
+    observation, or a change of the segment's members, reads the data again.
     """
     by_segment: dict[str, tuple[dict[str, Any] | None, set[int]]] = {}
     for measure_id, segment in pairs:
         by_segment.setdefault(_segment_key(segment), (segment, set()))[1].add(measure_id)
     found: dict[tuple[int, str], CurrentStatistics] = {}
+    watermark: tuple[int, int] | None = None
     for key, (segment, measure_ids) in by_segment.items():
         try:
             ids = segment_work_activity_ids(segment)
@@ -665,9 +701,25 @@ def current_statistics(
             continue
         if ids == []:
             continue
-        groups = baseline_by_group(sorted(measure_ids), ids, by_work_activity=False)
-        if not groups:
-            continue
+        if watermark is None:
+            watermark = observations_watermark()
+        cache_key = _current_cache_key(measure_ids, ids, watermark)
+        cached: dict[int, CurrentStatistics] | None = cache.get(cache_key)
+        if cached is None:
+            cached = _segment_statistics(measure_ids, ids)
+            cache.set(cache_key, cached, CURRENT_STATISTICS_CACHE_SECONDS)
+        for measure_id, statistics in cached.items():
+            found[measure_id, key] = statistics
+    return found
+
+
+def _segment_statistics(
+    measure_ids: set[int], ids: list[int] | None
+) -> dict[int, CurrentStatistics]:
+    """:func:`current_statistics` of one segment, read from the observations."""
+    found: dict[int, CurrentStatistics] = {}
+    groups = baseline_by_group(sorted(measure_ids), ids, by_work_activity=False)
+    if groups:
         rows = Observation.objects.filter(measure_id__in=[g.measure_id for g in groups])
         if ids is not None:
             rows = rows.filter(work_activity_id__in=ids)
@@ -681,7 +733,7 @@ def current_statistics(
         for group in groups:
             if group.measure_id in spans:
                 first, last = spans[group.measure_id]
-                found[group.measure_id, key] = CurrentStatistics(group, first, last)
+                found[group.measure_id] = CurrentStatistics(group, first, last)
     return found
 
 
@@ -731,3 +783,23 @@ def objective_statuses(objectives: Iterable[Objective]) -> dict[int, ObjectiveSt
 def objective_status(objective: Objective) -> ObjectiveStatus:
     """One objective's status (see :class:`ObjectiveStatus`)."""
     return objective_statuses([objective])[objective.pk]
+
+
+# --- observation import jobs (issue 4) -------------------------------------------------------
+
+
+def import_jobs_visible_to(user: Any) -> QuerySet[ObservationImportJob]:
+    """The import jobs ``user`` may see: their own; every job with
+    ``measurements.view_observationimport``; none for an anonymous user."""
+    jobs = ObservationImportJob.objects.select_related("created_by", "batch")
+    if not user.is_authenticated:
+        return jobs.none()
+    if user.has_perm("measurements.view_observationimport"):
+        return jobs
+    return jobs.filter(created_by=user)
+
+
+def import_job_get(*, user: Any, pk: int) -> ObservationImportJob:
+    """One job ``user`` may see; ``ObservationImportJob.DoesNotExist`` otherwise, so that
+    another user's job is as absent as an unknown id."""
+    return import_jobs_visible_to(user).get(pk=pk)

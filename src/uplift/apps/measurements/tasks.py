@@ -12,7 +12,6 @@ to the database; ``progress_get`` reads them back.
 from __future__ import annotations
 
 import logging
-import os
 import time
 from typing import Any
 
@@ -26,7 +25,14 @@ from uplift.apps.measurements.models import ObservationImportJob
 from uplift.apps.measurements.services.observations import observation_import
 from uplift.domain.errors import InvalidDocument
 
-__all__ = ["PROBLEMS_KEPT", "PROGRESS_INTERVAL", "observation_import_job_run", "progress_get"]
+__all__ = [
+    "PROBLEMS_KEPT",
+    "PROGRESS_INTERVAL",
+    "observation_import_job_run",
+    "progress_clear",
+    "progress_get",
+    "progress_requeued",
+]
 
 logger = logging.getLogger(__name__)
 
@@ -44,6 +50,18 @@ def progress_get(*, job_id: int) -> dict[str, Any] | None:
     was written, seconds since the epoch), or ``None``."""
     entry = cache.get(_progress_key(job_id))
     return entry if isinstance(entry, dict) else None
+
+
+def progress_requeued(*, job_id: int) -> None:
+    """A job queued again (``import_job_retry``): no rows read, as of now; the worker
+    that takes it overwrites the entry. Its time is when the job was queued again."""
+    entry = {"rows_read": 0, "rows_total": None, "at": time.time()}
+    cache.set(_progress_key(job_id), entry, timeout=_PROGRESS_TTL)
+
+
+def progress_clear(*, job_id: int) -> None:
+    """Forget a job's progress (it ended)."""
+    cache.delete(_progress_key(job_id))
 
 
 class _ProgressWriter:
@@ -110,7 +128,7 @@ def observation_import_job_run(job_id: int) -> str | None:
             f"problem{'s' if len(problems) != 1 else ''}."
         )
         updated += ["problems", "problems_total"]
-        _give_back(job.upload)
+        uploads.give_back(job.upload)
     except Exception:
         logger.exception("observation import job %s failed", job.pk)
         job.state = ImportJobState.FAILED
@@ -118,7 +136,7 @@ def observation_import_job_run(job_id: int) -> str | None:
             "The import stopped on an unexpected error; nothing was imported. "
             "The error is in the worker's log."
         )
-        _give_back(job.upload)
+        uploads.give_back(job.upload)
     else:
         job.state = ImportJobState.SUCCEEDED
         job.batch = result.batch
@@ -146,12 +164,3 @@ def observation_import_job_run(job_id: int) -> str | None:
     job.save(update_fields=updated)
     cache.delete(progress.key)
     return str(job.state)
-
-
-def _give_back(token: str) -> None:
-    """A refused job's file goes back to the uploads, for another try with its preview."""
-    try:
-        os.replace(uploads.job_path(token), uploads.upload_path(token))
-        os.utime(uploads.upload_path(token))
-    except OSError:  # already gone
-        pass

@@ -7,7 +7,8 @@ A file is stored under ``MEDIA_ROOT/imports/`` named by a random token
   the token in the uploader's session); older ones are swept (``sweep``);
 - ``<token>.job`` once an import job owns it (``services.import_jobs``): never swept;
   the job deletes it when the import succeeded and gives it back as an ``.upload``
-  when the file was refused, so the mapping can be changed and the import tried again.
+  (``give_back``) when the file was refused or the job cancelled, so the mapping can be
+  changed and the import tried again.
 """
 
 from __future__ import annotations
@@ -24,6 +25,7 @@ from django.conf import settings
 __all__ = [
     "TOKEN_PATTERN",
     "UPLOAD_MAX_AGE",
+    "give_back",
     "job_path",
     "store",
     "sweep",
@@ -78,3 +80,13 @@ def sweep() -> None:
                 path.unlink()
         except OSError:  # deleted meanwhile by another request
             pass
+
+
+def give_back(token: str) -> None:
+    """An import job's file goes back to the uploads (refused, or the job cancelled):
+    swept in a day unless a preview takes it again. Nothing if it is gone already."""
+    try:
+        os.replace(job_path(token), upload_path(token))
+        os.utime(upload_path(token))
+    except OSError:  # already gone
+        pass

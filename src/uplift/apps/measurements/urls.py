@@ -33,4 +33,14 @@ urlpatterns = [
         imports.ObservationImportJobView.as_view(),
         name="observation_import_job",
     ),
+    path(
+        "imports/jobs/<int:pk>/retry/",
+        imports.ObservationImportJobRetryView.as_view(),
+        name="observation_import_job_retry",
+    ),
+    path(
+        "imports/jobs/<int:pk>/cancel/",
+        imports.ObservationImportJobCancelView.as_view(),
+        name="observation_import_job_cancel",
+    ),
 ]

@@ -11,10 +11,17 @@ the rows read so far as the worker wrote them to the cache. A job running withou
 progress for ``STALL_AFTER`` seconds (its worker died) is reported stalled, and one
 queued for more than ``WORKER_WAIT`` seconds is probably waiting for a worker that is
 not running.
+
+Such a job is *stuck*, and only then may its creator (or whoever may change import
+jobs) run it again (``import_job_retry``: queued again and enqueued) or cancel it
+(``import_job_cancel``: failed, with who cancelled it). Both are safe because the
+import is one transaction: a dead worker's rows were rolled back with it. Reads of
+jobs (``import_jobs_visible_to``, ``import_job_get``) are in ``selectors``.
 """
 
 from __future__ import annotations
 
+import logging
 import os
 import time
 from collections.abc import Mapping
@@ -30,16 +37,26 @@ from uplift.apps.measurements import uploads
 from uplift.apps.measurements.choices import ImportJobState
 from uplift.apps.measurements.models import ObservationImportJob
 from uplift.apps.measurements.services.measures import MeasurementError
-from uplift.apps.measurements.tasks import observation_import_job_run, progress_get
+from uplift.apps.measurements.tasks import (
+    observation_import_job_run,
+    progress_clear,
+    progress_get,
+    progress_requeued,
+)
 
 __all__ = [
     "STALL_AFTER",
     "WORKER_WAIT",
     "ImportJobProgress",
+    "ImportJobStateError",
+    "import_job_cancel",
     "import_job_create",
+    "import_job_may_act",
     "import_job_progress",
-    "import_jobs_visible_to",
+    "import_job_retry",
 ]
+
+logger = logging.getLogger(__name__)
 
 STALL_AFTER = 15 * 60  # seconds running without progress: the worker is gone
 WORKER_WAIT = 10  # seconds queued: probably no worker is running
@@ -69,15 +86,15 @@ class ImportJobProgress:
     def percent(self) -> int | None:
         return None if self.fraction is None else round(self.fraction * 100)
 
+    @property
+    def stuck(self) -> bool:
+        """Stalled, or waiting for a worker: it may be run again or cancelled."""
+        return self.stalled or self.waiting
 
-def import_jobs_visible_to(user: User) -> Any:
-    """The jobs ``user`` may see: their own; every job with ``view_observationimport``."""
-    jobs = ObservationImportJob.objects.select_related("created_by", "batch")
-    if not user.is_authenticated:
-        return jobs.none()
-    if user.has_perm("measurements.view_observationimport"):
-        return jobs
-    return jobs.filter(created_by=user)
+
+class ImportJobStateError(MeasurementError):
+    """The job's state does not allow the action (not stuck, or changed meanwhile):
+    HTTP 409 in the API."""
 
 
 @transaction.atomic
@@ -127,7 +144,11 @@ def import_job_progress(*, job: ObservationImportJob) -> ImportJobProgress:
     state = ImportJobState(job.state)
     now = timezone.now()
     if state == ImportJobState.QUEUED:
-        waiting = now - job.created_at > timedelta(seconds=WORKER_WAIT)
+        queued = job.created_at.timestamp()
+        entry = progress_get(job_id=job.pk)  # a job run again: when it was queued again
+        if entry is not None:
+            queued = max(queued, float(entry["at"]))
+        waiting = now.timestamp() - queued > WORKER_WAIT
         return ImportJobProgress(state, 0, None, 0.0, waiting=waiting)
     if state == ImportJobState.RUNNING:
         entry = progress_get(job_id=job.pk)
@@ -152,3 +173,104 @@ def _fraction(rows_read: int, rows_total: int | None) -> float | None:
         return None
     # An estimate (CSV: from the bytes read) may fall short of the rows read.
     return min(rows_read / rows_total, 0.99)
+
+
+def import_job_may_act(*, job: ObservationImportJob, user: User) -> bool:
+    """Whether ``user`` may run ``job`` again or cancel it: its creator, while they may
+    still add observations, or whoever may change import jobs (the process group)."""
+    if not user.is_authenticated:
+        return False
+    if user.has_perm("measurements.change_observationimportjob"):
+        return True
+    return bool(job.created_by_id == user.pk and user.has_perm("measurements.add_observation"))
+
+
+def _stuck_checked(job: ObservationImportJob, user: User, action: str) -> ImportJobState:
+    """The state of a stuck ``job`` that ``user`` may act on (``action``: "run again",
+    "cancel"), or the refusal."""
+    if not import_job_may_act(job=job, user=user):
+        raise PermissionDenied(f"You may not {action} this import.")
+    progress = import_job_progress(job=job)
+    if not progress.stuck:
+        done = "cancelled" if action == "cancel" else action
+        now = "finished" if progress.finished else str(job.get_state_display()).lower()
+        raise ImportJobStateError(
+            f"This import is {now}: only an import that stalled, or that no worker has "
+            f"started, may be {done}.",
+            "state",
+        )
+    return progress.state
+
+
+def _who(user: User) -> str:
+    return str(user.get_full_name() or user.get_username())
+
+
+@transaction.atomic
+def import_job_retry(*, job: ObservationImportJob, user: User) -> ObservationImportJob:
+    """Queue a stuck ``job`` again and enqueue it once committed; return it reloaded.
+
+    Stuck: running without progress for ``STALL_AFTER`` (its worker died: the import's
+    transaction, and every row it wrote, died with it) or queued longer than
+    ``WORKER_WAIT``. A job run twice is harmless besides: claiming it is a
+    compare-and-set on ``queued``, and the same bytes are never imported twice.
+
+    Raises ``PermissionDenied`` unless ``import_job_may_act``; ``ImportJobStateError``
+    when the job is not stuck, changed meanwhile, or its file is gone (cancel it then).
+    """
+    state = _stuck_checked(job, user, "run again")
+    if not uploads.job_path(job.upload).is_file():
+        raise ImportJobStateError(
+            "The file of this import is gone: cancel it and import the file again.", "state"
+        )
+    claimed = ObservationImportJob.objects.filter(pk=job.pk, state=state).update(
+        state=ImportJobState.QUEUED,
+        started_at=None,
+        message=f"Run again by {_who(user)} at {_now_text()}.",
+    )
+    if not claimed:
+        raise ImportJobStateError("The import changed meanwhile: reload its page.", "state")
+    logger.info("observation import job %s run again by %s", job.pk, user.get_username())
+    job_id = job.pk
+    # The new queued time first: the immediate backend runs the task in the next callback.
+    transaction.on_commit(lambda: progress_requeued(job_id=job_id))
+    transaction.on_commit(lambda: _enqueue(job_id))
+    job.refresh_from_db()
+    return job
+
+
+@transaction.atomic
+def import_job_cancel(*, job: ObservationImportJob, user: User) -> ObservationImportJob:
+    """Fail a stuck ``job`` (see ``import_job_retry``), saying who cancelled it; its file
+    goes back to the uploads (swept in a day). Nothing was imported: a dead worker's
+    transaction was rolled back. Return the job reloaded.
+
+    Raises ``PermissionDenied`` unless ``import_job_may_act``; ``ImportJobStateError``
+    when the job is not stuck or changed meanwhile.
+    """
+    state = _stuck_checked(job, user, "cancel")
+    claimed = ObservationImportJob.objects.filter(pk=job.pk, state=state).update(
+        state=ImportJobState.FAILED,
+        finished_at=timezone.now(),
+        message=(
+            f"Cancelled by {_who(user)} at {_now_text()}: "
+            + (
+                "its worker had stopped"
+                if state == ImportJobState.RUNNING
+                else "no worker had started it"
+            )
+            + "; nothing was imported."
+        ),
+    )
+    if not claimed:
+        raise ImportJobStateError("The import changed meanwhile: reload its page.", "state")
+    logger.info("observation import job %s cancelled by %s", job.pk, user.get_username())
+    job_id, token = job.pk, job.upload
+    transaction.on_commit(lambda: progress_clear(job_id=job_id))
+    transaction.on_commit(lambda: uploads.give_back(token))
+    job.refresh_from_db()
+    return job
+
+
+def _now_text() -> str:
+    return timezone.localtime().strftime("%Y-%m-%d %H:%M")

@@ -22,6 +22,13 @@ its preview (GET with ``?token=``).
 Stored uploads older than ``UPLOAD_MAX_AGE`` are deleted when the next one arrives; a
 session keeps at most ``UPLOADS_PER_SESSION`` of them (``apps.measurements.uploads``).
 
+A stuck job (stalled, or queued with no worker: ``ImportJobProgress.stuck``) offers
+"Run again" and "Cancel the import" (``ObservationImportJobRetryView``,
+``ObservationImportJobCancelView``): GET asks for confirmation, POST calls
+``import_job_retry`` / ``import_job_cancel`` and returns to the job's page. Its
+creator may, and whoever may change import jobs; others get 403 (or 404 if they may
+not see it); a job that is not stuck (any more) is a 409 saying so.
+
 Access: anonymous visitors are sent to sign in; importing needs
 ``measurements.add_observation``, the list ``measurements.view_observationimport``; a
 job is seen by its creator and by those who may view imports, others get 404.
@@ -35,10 +42,11 @@ from typing import Any
 
 from django.contrib import messages
 from django.contrib.auth.mixins import LoginRequiredMixin, PermissionRequiredMixin
+from django.core.exceptions import PermissionDenied
 from django.core.files.uploadedfile import UploadedFile
 from django.db.models import Q, QuerySet
-from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
-from django.shortcuts import get_object_or_404, render
+from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
+from django.shortcuts import render
 from django.urls import reverse
 from django.utils import timezone
 from django.views import View
@@ -51,17 +59,27 @@ from uplift.apps.measurements.forms_import import (
     ObservationMappingForm,
     ObservationUploadForm,
 )
-from uplift.apps.measurements.models import ObservationImport
+from uplift.apps.measurements.models import ObservationImport, ObservationImportJob
+from uplift.apps.measurements.selectors import import_job_get, import_jobs_visible_to
 from uplift.apps.measurements.services.import_jobs import (
+    ImportJobStateError,
+    import_job_cancel,
     import_job_create,
+    import_job_may_act,
     import_job_progress,
-    import_jobs_visible_to,
+    import_job_retry,
 )
 from uplift.apps.measurements.services.measures import MeasurementError
 from uplift.apps.measurements.uploads import store, upload_path
 from uplift.domain.errors import InvalidDocument, Problem
 
-__all__ = ["ObservationImportJobView", "ObservationImportListView", "ObservationImportView"]
+__all__ = [
+    "ObservationImportJobCancelView",
+    "ObservationImportJobRetryView",
+    "ObservationImportJobView",
+    "ObservationImportListView",
+    "ObservationImportView",
+]
 
 PROBLEMS_SHOWN = 100
 PREVIEW_ROWS = 10
@@ -278,7 +296,7 @@ class ObservationImportJobView(LoginRequiredMixin, View):
     poll_seconds = 1
 
     def get(self, request: HttpRequest, pk: int) -> HttpResponse:
-        job = get_object_or_404(import_jobs_visible_to(request.user), pk=pk)
+        job = _job_or_404(request, pk)
         progress = import_job_progress(job=job)
         problems = job.problems if job.state == ImportJobState.FAILED else []
         context = {
@@ -291,7 +309,64 @@ class ObservationImportJobView(LoginRequiredMixin, View):
             "refused": bool(problems),
             # A refused file is given back to the uploads: the uploader may map it again.
             "can_remap": bool(problems) and _stored(request, job.upload) is not None,
+            "can_act": progress.stuck and import_job_may_act(job=job, user=request.user),
         }
         if getattr(request, "htmx", False) and not request.htmx.boosted:  # type: ignore[attr-defined]
             return render(request, self.partial_template_name, context)
         return render(request, self.template_name, context)
+
+
+def _job_or_404(request: HttpRequest, pk: int) -> ObservationImportJob:
+    try:
+        return import_job_get(user=request.user, pk=pk)
+    except ObservationImportJob.DoesNotExist as error:
+        raise Http404("No such import job.") from error
+
+
+class _ObservationImportJobActionView(LoginRequiredMixin, View):
+    """Confirm (GET), then run (POST), a way out of a stuck job; back to its page."""
+
+    template_name = "measurements/observation_import_job_confirm.html"
+    action = ""  # "retry" or "cancel"
+
+    def _act(self, job: ObservationImportJob, user: Any) -> ObservationImportJob:
+        raise NotImplementedError
+
+    def get(self, request: HttpRequest, pk: int) -> HttpResponse:
+        job = _job_or_404(request, pk)
+        if not import_job_may_act(job=job, user=request.user):
+            raise PermissionDenied("You may not run this import again or cancel it.")
+        progress = import_job_progress(job=job)
+        context = {"job": job, "progress": progress, "action": self.action}
+        return render(request, self.template_name, context, status=200 if progress.stuck else 409)
+
+    def post(self, request: HttpRequest, pk: int) -> HttpResponse:
+        job = _job_or_404(request, pk)
+        try:
+            job = self._act(job, request.user)
+        except ImportJobStateError as error:
+            messages.error(request, error.message)
+            context = {"job": job, "progress": import_job_progress(job=job), "action": self.action}
+            return render(request, self.template_name, context, status=409)
+        messages.success(request, job.message)
+        return HttpResponseRedirect(
+            reverse("measurements:observation_import_job", args=[job.pk]), status=303
+        )
+
+
+class ObservationImportJobRetryView(_ObservationImportJobActionView):
+    """Run a stuck job again (``import_job_retry``)."""
+
+    action = "retry"
+
+    def _act(self, job: ObservationImportJob, user: Any) -> ObservationImportJob:
+        return import_job_retry(job=job, user=user)
+
+
+class ObservationImportJobCancelView(_ObservationImportJobActionView):
+    """Cancel a stuck job (``import_job_cancel``)."""
+
+    action = "cancel"
+
+    def _act(self, job: ObservationImportJob, user: Any) -> ObservationImportJob:
+        return import_job_cancel(job=job, user=user)
