@@ -285,6 +285,7 @@ def test_the_owner_keeps_a_months_cost_and_demand_and_changes_it(
         "period": f"{LAST_MONTH}-01",
         "cost": 1300.0,
         "demand": None,
+        "version": 2,
     }
     listed = client.get(url(desk, "periods/"))
     assert_documented(listed, "/api/services/{slug}/periods/")
@@ -412,7 +413,7 @@ def test_the_owner_records_a_change_and_its_delivery(service_owner: User, desk: 
     change_id = added.json()["id"]
     delivered = client.patch(
         url(desk, f"changes/{change_id}/"),
-        {"delivered_on": (requested + dt.timedelta(days=12)).isoformat()},
+        {"delivered_on": (requested + dt.timedelta(days=12)).isoformat(), "version": 1},
         format="json",
     )
 
@@ -746,3 +747,59 @@ def test_another_owner_may_not_record_checks(
 
     assert response.status_code == 403
     assert ComplianceCheck.objects.count() == 0
+
+
+# --- versions of months and changes ------------------------------------------------------------
+
+
+def test_a_month_changed_from_a_stale_version_is_a_409_and_nothing_is_saved(
+    service_owner: User, desk: Service
+) -> None:
+    client = api(service_owner)
+    added = client.post(url(desk, "periods/"), {"period": LAST_MONTH, "cost": "10"}, format="json")
+    row_id = added.json()["id"]
+    patched = client.patch(
+        url(desk, f"periods/{row_id}/"), {"cost": "12", "version": 1}, format="json"
+    )
+    stale = client.patch(
+        url(desk, f"periods/{row_id}/"), {"cost": "99", "version": 1}, format="json"
+    )
+    stale_post = client.post(
+        url(desk, "periods/"), {"period": LAST_MONTH, "cost": "98", "version": 1}, format="json"
+    )
+
+    assert patched.status_code == 200, patched.json()
+    assert_documented(patched, "/api/services/{slug}/periods/{row_id}/", "patch")
+    assert (patched.json()["cost"], patched.json()["version"]) == (12.0, 2)
+    assert stale.status_code == 409
+    assert_documented(stale, "/api/services/{slug}/periods/{row_id}/", "patch")
+    assert stale.json()["errors"][0]["field"] == "version"
+    assert stale_post.status_code == 409
+    assert_documented(stale_post, "/api/services/{slug}/periods/", "post")
+    assert str(ServicePeriod.objects.get().cost) == "12.00"
+
+
+def test_a_change_patched_from_a_stale_version_is_a_409_and_nothing_is_saved(
+    service_owner: User, desk: Service
+) -> None:
+    client = api(service_owner)
+    requested = (TODAY() - dt.timedelta(days=3)).isoformat()
+    added = client.post(
+        url(desk, "changes/"), {"title": "VPN", "requested_on": requested}, format="json"
+    )
+    change_id = added.json()["id"]
+    first = client.patch(
+        url(desk, f"changes/{change_id}/"), {"title": "New VPN", "version": 1}, format="json"
+    )
+    stale = client.patch(
+        url(desk, f"changes/{change_id}/"), {"title": "Old VPN", "version": 1}, format="json"
+    )
+    missing = client.patch(url(desk, f"changes/{change_id}/"), {"title": "X"}, format="json")
+
+    assert first.status_code == 200, first.json()
+    assert first.json()["version"] == 2
+    assert stale.status_code == 409
+    assert_documented(stale, "/api/services/{slug}/changes/{row_id}/", "patch")
+    assert missing.status_code == 400
+    assert missing.json()["errors"][0]["field"] == "version"
+    assert ServiceChange.objects.get().title == "New VPN"

@@ -202,7 +202,7 @@ class ServicePeriodSerializer(serializers.ModelSerializer):
 
     class Meta:
         model = ServicePeriod
-        fields = ["id", "period", "cost", "demand"]
+        fields = ["id", "period", "cost", "demand", "version"]
         read_only_fields = fields
 
 
@@ -211,6 +211,22 @@ class ServicePeriodInputSerializer(serializers.Serializer):
 
     period = MonthField()
     cost = serializers.DecimalField(max_digits=14, decimal_places=2)
+    demand = serializers.FloatField(required=False, allow_null=True)
+    version = serializers.IntegerField(
+        min_value=1,
+        required=False,
+        help_text="To change a month kept: the version the edit started from (a stale one, "
+        "or a month deleted since, is a 409). Without it a month kept is replaced.",
+    )
+
+
+class ServicePeriodPatchSerializer(serializers.Serializer):
+    """A change to a month: the ``version`` it started from, its cost and demand."""
+
+    version = serializers.IntegerField(
+        min_value=1, help_text="The version the edit started from; a stale one is a 409."
+    )
+    cost = serializers.DecimalField(max_digits=14, decimal_places=2, required=False)
     demand = serializers.FloatField(required=False, allow_null=True)
 
 
@@ -230,7 +246,15 @@ class ServiceChangeSerializer(serializers.ModelSerializer):
 
     class Meta:
         model = ServiceChange
-        fields = ["id", "title", "reference", "requested_on", "delivered_on", "lead_time_days"]
+        fields = [
+            "id",
+            "title",
+            "reference",
+            "requested_on",
+            "delivered_on",
+            "lead_time_days",
+            "version",
+        ]
         read_only_fields = fields
 
     @extend_schema_field(serializers.IntegerField(allow_null=True, help_text="Days."))
@@ -252,8 +276,12 @@ class ServiceChangeInputSerializer(serializers.Serializer):
 
 
 class ServiceChangePatchSerializer(serializers.Serializer):
-    """The fields of a change to change."""
+    """A change to a change's record: the ``version`` it started from, and the fields to
+    change."""
 
+    version = serializers.IntegerField(
+        min_value=1, help_text="The version the edit started from; a stale one is a 409."
+    )
     title = serializers.CharField(max_length=200, required=False)
     requested_on = serializers.DateField(required=False)
     delivered_on = serializers.DateField(required=False, allow_null=True)

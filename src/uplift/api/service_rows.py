@@ -5,9 +5,10 @@ and/or ``DELETE`` on ``…/{slug}/<rows>/{row_id}/``:
 
 - ``objectives`` (``PATCH`` with ``version``, ``DELETE``), with
   ``…/{row_id}/attainment/?start=&end=``: met, missed or no data per period;
-- ``periods``: cost and demand per month (``DELETE``); a ``POST`` for a month already
-  kept changes it; ``POST …/periods/import/`` a CSV file, all rows or none;
-- ``changes`` (``PATCH``, ``DELETE``);
+- ``periods``: cost and demand per month (``PATCH`` with ``version``, ``DELETE``); a
+  ``POST`` for a month already kept changes it (with ``version``: only from that
+  version); ``POST …/periods/import/`` a CSV file, all rows or none;
+- ``changes`` (``PATCH`` with ``version``, ``DELETE``);
 - ``continuity``: plans (``PATCH`` with ``version``), ``POST …/continuity/{row_id}/test/``;
 - ``compliance``: every check, ``current`` marking the ones the scorecard counts.
 
@@ -18,8 +19,8 @@ portfolio manager, or the service's owner holding the row's permission), a compl
 check ``compliance_can_record`` and, for a waiver, ``compliance_can_waive``; the
 services check again. ``ServiceRowsMixin`` expects the viewset's ``_service`` (the
 service of the URL, else 404). Objectives and changes are declared as a
-``RowCollection`` each (``uplift.api.row_actions``), and so is a period's removal; the
-other endpoints behave differently and are written out.
+``RowCollection`` each (``uplift.api.row_actions``), and so are a period's change and
+removal; the other endpoints behave differently and are written out.
 """
 
 from __future__ import annotations
@@ -67,6 +68,7 @@ from uplift.api.service_row_shapes import (
     ServicePeriodImportResultSerializer,
     ServicePeriodImportSerializer,
     ServicePeriodInputSerializer,
+    ServicePeriodPatchSerializer,
     ServicePeriodSerializer,
     _AttainmentQuerySerializer,
 )
@@ -165,6 +167,19 @@ OBJECTIVES = RowCollection[Service, ServiceLevelObjective](
     remove_summary="Remove a service-level objective",
 )
 
+
+def _period_update(row: ServicePeriod, actor: Any, data: dict[str, Any]) -> ServicePeriod:
+    version, values = version_and_changes(data)
+    return period_set(
+        actor=actor,
+        service=row.service,
+        period=row.period,
+        cost=values.get("cost", row.cost),
+        demand=values.get("demand", row.demand),
+        expected_version=version,
+    )
+
+
 # Only the row action is generated: ``ServiceRowsMixin.periods`` is hand-written.
 PERIODS = RowCollection[Service, ServicePeriod](
     parent=SERVICE,
@@ -174,10 +189,22 @@ PERIODS = RowCollection[Service, ServicePeriod](
     serializer=ServicePeriodSerializer,
     rows=lambda service: service.periods.order_by("period"),
     row_queryset=ServicePeriod.objects.select_related("service"),
-    refusal={"delete": "remove the cost and demand"},
+    refusal={"change": "change the cost and demand", "delete": "remove the cost and demand"},
+    update_input=ServicePeriodPatchSerializer,
+    update=_period_update,
+    update_summary="Change a month's cost and demand",
+    update_description="`version` is required: the version the edit started from (a stale "
+    "one is a 409 and nothing is saved). `cost` and/or `demand` (null: unknown).",
+    update_errors=CONFLICT,
     remove=lambda row, actor: period_delete(actor=actor, period_row=row),
     remove_summary="Remove a month's cost and demand",
 )
+
+
+def _change_update(row: ServiceChange, actor: Any, data: dict[str, Any]) -> ServiceChange:
+    version, values = version_and_changes(data)
+    return change_update(actor=actor, change=row, data=values, expected_version=version)
+
 
 CHANGES = RowCollection[Service, ServiceChange](
     parent=SERVICE,
@@ -195,9 +222,11 @@ CHANGES = RowCollection[Service, ServiceChange](
     add_summary="Record a change to a service",
     add_description="Delivered (if it was) on or after the day it was requested.",
     update_input=ServiceChangePatchSerializer,
-    update=lambda row, actor, data: change_update(actor=actor, change=row, data=data),
+    update=_change_update,
     update_summary="Change the record of a change",
-    update_description="Most often: the day it was delivered.",
+    update_description="`version` is required: the version the edit started from (a stale "
+    "one is a 409 and nothing is saved). Most often: the day it was delivered.",
+    update_errors=CONFLICT,
     remove=lambda row, actor: change_delete(actor=actor, change=row),
     remove_summary="Remove a change",
 )
@@ -310,12 +339,14 @@ class ServiceRowsMixin:
         operation_id="services_periods_create",
         summary="Keep a month's cost and demand",
         description="`period` is the month (YYYY-MM, or any date in it; it must have "
-        "begun). A month already kept is changed (200); a new one is added (201).",
+        "begun). A month already kept is changed (200); a new one is added (201). With "
+        "`version`, only a month kept at that version is changed (else 409).",
         request=ServicePeriodInputSerializer,
         responses={
             201: ServicePeriodSerializer,
             200: OpenApiResponse(ServicePeriodSerializer, description="The month was changed."),
             **WRITE_ERRORS,
+            **CONFLICT,
         },
     )
     # Hand-written: a POST for a month already kept changes it and answers 200.
@@ -331,7 +362,8 @@ class ServiceRowsMixin:
         serializer.is_valid(raise_exception=True)
         month = serializer.validated_data["period"].replace(day=1)
         known = service.periods.filter(period=month).exists()
-        row = period_set(actor=request.user, service=service, **serializer.validated_data)
+        version, values = version_and_changes(serializer.validated_data)
+        row = period_set(actor=request.user, service=service, expected_version=version, **values)
         code = status.HTTP_200_OK if known else status.HTTP_201_CREATED
         return Response(ServicePeriodSerializer(row).data, status=code)
 

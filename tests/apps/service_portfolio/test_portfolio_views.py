@@ -709,6 +709,7 @@ def test_the_owner_records_edits_and_deletes_changes(
             "edit-reference": "CHG-1",
             "edit-requested_on": requested,
             "edit-delivered_on": today - dt.timedelta(days=5),
+            "edit-version": 1,
         },
     )
     assert response.status_code == 302

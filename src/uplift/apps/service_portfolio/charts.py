@@ -8,12 +8,21 @@ colour alone; a period without data leaves a gap and a mark on the axis. The SVG
 title and a description saying the counts and the latest period (``role="img"``), and
 the page shows the same figures as a data table beside it. Texts are escaped; the
 markup is built here, not in templates.
+
+``cost_trend_svg`` draws a service's monthly cost over the scorecard's window as bars
+and, where demand is known, the cost per unit of demand as a line with square marks on
+a second axis (``cost_points`` makes its months); the service page shows the same
+figures as a table.
 """
 
 from __future__ import annotations
 
+import datetime as dt
 import math
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from decimal import Decimal
+from typing import Any
 
 from django.utils.html import escape
 from django.utils.safestring import SafeString, mark_safe
@@ -21,7 +30,15 @@ from django.utils.safestring import SafeString, mark_safe
 from uplift.apps.service_portfolio.selectors_scorecard import PeriodAttainment
 from uplift.domain.service_outcomes import AttainmentStatus
 
-__all__ = ["MET_COLOUR", "MISSED_COLOUR", "TARGET_COLOUR", "attainment_svg"]
+__all__ = [
+    "MET_COLOUR",
+    "MISSED_COLOUR",
+    "TARGET_COLOUR",
+    "CostPoint",
+    "attainment_svg",
+    "cost_points",
+    "cost_trend_svg",
+]
 
 WIDTH = 720
 HEIGHT = 280
@@ -169,6 +186,159 @@ def attainment_svg(
     title_id, desc_id = f"{element_id}-title", f"{element_id}-desc"
     svg = (
         f'<svg xmlns="http://www.w3.org/2000/svg" class="attainment" role="img" '
+        f'viewBox="0 0 {WIDTH} {HEIGHT}" width="{WIDTH}" height="{HEIGHT}" '
+        f'aria-labelledby="{escape(title_id)} {escape(desc_id)}">'
+        f'<title id="{escape(title_id)}">{escape(title)}</title>'
+        f'<desc id="{escape(desc_id)}">{escape(summary)}</desc>' + "".join(parts) + "</svg>"
+    )
+    return mark_safe(svg)  # noqa: S308  (every text in it is escaped above)
+
+
+@dataclass(frozen=True)
+class CostPoint:
+    """One month of the cost trend: its cost and cost per unit of demand (None: not
+    recorded, or no demand known)."""
+
+    month: dt.date
+    cost: Decimal | None
+    cost_per_unit: Decimal | None
+
+
+def cost_points(periods: Iterable[Any], *, start: dt.date, end: dt.date) -> list[CostPoint]:
+    """Every month from ``start`` to ``end`` with its recorded cost and cost per unit of
+    demand (``periods``: rows with ``period``, ``cost``, ``demand``). No query."""
+    kept = {p.period: p for p in periods}
+    points = []
+    month = start.replace(day=1)
+    while month <= end:
+        row = kept.get(month)
+        per_unit = None
+        if row is not None and row.demand:
+            per_unit = (row.cost / Decimal(str(row.demand))).quantize(Decimal("0.01"))
+        points.append(CostPoint(month, row.cost if row is not None else None, per_unit))
+        month = (month + dt.timedelta(days=32)).replace(day=1)
+    return points
+
+
+def cost_trend_svg(
+    points: Sequence[CostPoint],
+    *,
+    title: str,
+    currency: str,
+    demand_unit: str = "",
+    element_id: str = "cost-trend",
+) -> SafeString:
+    """Monthly cost as bars (left axis, in ``currency``) and, where demand is known, the
+    cost per unit of demand as a line with square marks (right axis); a month without a
+    record leaves a gap and "n/a" on the axis. Empty when no month has a cost. The
+    description says the first and last costs; the page shows the data table beside it.
+    """
+    costs = [float(p.cost) for p in points if p.cost is not None]
+    if not costs:
+        return mark_safe("")
+    per_units = [float(p.cost_per_unit) for p in points if p.cost_per_unit is not None]
+    plot_w, plot_h = WIDTH - LEFT - LEFT, HEIGHT - TOP - BOTTOM
+    step = plot_w / len(points)
+    high = max(costs) * 1.1 or 1.0
+    unit_high = (max(per_units) * 1.1 or 1.0) if per_units else 1.0
+
+    def x_of(index: int) -> float:
+        return LEFT + step * (index + 0.5)
+
+    def y_of(value: float, top: float) -> float:
+        return TOP + plot_h * (1 - value / top)
+
+    parts: list[str] = []
+    for i in range(5):
+        y = y_of(high * i / 4, high)
+        parts.append(
+            f'<line x1="{LEFT}" y1="{y:.1f}" x2="{WIDTH - LEFT}" y2="{y:.1f}" '
+            f'stroke="#e2e8f0" stroke-width="1"/>'
+            f'<text x="{LEFT - 6}" y="{y + 4:.1f}" text-anchor="end" font-size="11" '
+            f'fill="#475569">{escape(f"{high * i / 4:,.0f}")}</text>'
+        )
+        if per_units:
+            parts.append(
+                f'<text x="{WIDTH - LEFT + 6}" y="{y + 4:.1f}" font-size="11" '
+                f'fill="{TARGET_COLOUR}">{escape(_fmt(round(unit_high * i / 4, 2)))}</text>'
+            )
+    label_every = max(1, math.ceil(len(points) / 12))
+    bar_w = step * 0.6
+    for index, point in enumerate(points):
+        x = x_of(index)
+        label = f"{point.month:%Y-%m}"
+        if index % label_every == 0 or index == len(points) - 1:
+            parts.append(
+                f'<text x="{x:.1f}" y="{HEIGHT - BOTTOM + 16}" text-anchor="middle" '
+                f'font-size="11" fill="#475569">{escape(label)}</text>'
+            )
+        if point.cost is None:
+            parts.append(
+                f'<text x="{x:.1f}" y="{HEIGHT - BOTTOM - 4}" text-anchor="middle" '
+                f'font-size="10" fill="#64748b">n/a</text>'
+            )
+            continue
+        y = y_of(float(point.cost), high)
+        parts.append(
+            f'<rect class="cost-trend__cost" x="{x - bar_w / 2:.1f}" y="{y:.1f}" '
+            f'width="{bar_w:.1f}" height="{HEIGHT - BOTTOM - y:.1f}" fill="{LINE_COLOUR}">'
+            f"<title>{escape(f'{label}: {point.cost:,.2f} {currency}')}</title></rect>"
+        )
+    segment: list[str] = []
+    lines: list[str] = []
+    for index, point in enumerate(points):
+        if point.cost_per_unit is None:
+            if len(segment) > 1:
+                lines.append(" ".join(segment))
+            segment = []
+            continue
+        segment.append(f"{x_of(index):.1f},{y_of(float(point.cost_per_unit), unit_high):.1f}")
+    if len(segment) > 1:
+        lines.append(" ".join(segment))
+    for line in lines:
+        parts.append(
+            f'<polyline class="cost-trend__per-unit" points="{line}" fill="none" '
+            f'stroke="{TARGET_COLOUR}" stroke-width="2"/>'
+        )
+    for index, point in enumerate(points):
+        if point.cost_per_unit is not None:
+            x, y = x_of(index), y_of(float(point.cost_per_unit), unit_high)
+            parts.append(
+                f'<rect class="cost-trend__unit-mark" x="{x - 3.5:.1f}" y="{y - 3.5:.1f}" '
+                f'width="7" height="7" fill="{TARGET_COLOUR}"/>'
+            )
+    per = f" per {demand_unit}" if demand_unit else " per unit of demand"
+    parts.append(
+        f'<line x1="{LEFT}" y1="{HEIGHT - BOTTOM}" x2="{WIDTH - LEFT}" y2="{HEIGHT - BOTTOM}" '
+        f'stroke="#64748b" stroke-width="1"/>'
+        f'<text x="14" y="{TOP + plot_h / 2:.1f}" text-anchor="middle" font-size="12" '
+        f'fill="#334155" transform="rotate(-90 14 {TOP + plot_h / 2:.1f})">'
+        f"{escape(f'Cost ({currency})')}</text>"
+    )
+    if per_units:
+        x_right = WIDTH - 10
+        parts.append(
+            f'<text x="{x_right}" y="{TOP + plot_h / 2:.1f}" text-anchor="middle" '
+            f'font-size="12" fill="#92400e" '
+            f'transform="rotate(90 {x_right} {TOP + plot_h / 2:.1f})">'
+            f"{escape(f'Cost{per} ({currency})')}</text>"
+        )
+    recorded = [p for p in points if p.cost is not None]
+    first, last = recorded[0], recorded[-1]
+    summary = (
+        f"{len(points)} month(s) from {points[0].month:%Y-%m} to {points[-1].month:%Y-%m}, "
+        f"{len(recorded)} with a cost: {first.cost:,.2f} {currency} in {first.month:%Y-%m}, "
+        f"{last.cost:,.2f} {currency} in {last.month:%Y-%m}."
+    )
+    known = [p for p in points if p.cost_per_unit is not None]
+    if known:
+        summary += (
+            f" Cost{per}: {known[0].cost_per_unit:,.2f} in {known[0].month:%Y-%m}, "
+            f"{known[-1].cost_per_unit:,.2f} in {known[-1].month:%Y-%m}."
+        )
+    title_id, desc_id = f"{element_id}-title", f"{element_id}-desc"
+    svg = (
+        f'<svg xmlns="http://www.w3.org/2000/svg" class="cost-trend" role="img" '
         f'viewBox="0 0 {WIDTH} {HEIGHT}" width="{WIDTH}" height="{HEIGHT}" '
         f'aria-labelledby="{escape(title_id)} {escape(desc_id)}">'
         f'<title id="{escape(title_id)}">{escape(title)}</title>'

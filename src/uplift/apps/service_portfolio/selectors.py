@@ -28,7 +28,6 @@ from django.db.models import Count, IntegerField, OuterRef, Prefetch, QuerySet, 
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 
-from uplift.apps.common.templatetags.history import FieldChange, history_rows
 from uplift.apps.library.selectors import model_outline_get, model_resolve
 from uplift.apps.measurements.choices import ObjectiveKind
 from uplift.apps.service_portfolio import permissions
@@ -41,6 +40,7 @@ from uplift.apps.service_portfolio.models import (
     ServicePeriod,
 )
 from uplift.apps.service_portfolio.selectors_continuity import continuity_rows
+from uplift.apps.service_portfolio.selectors_history import record_changes
 from uplift.apps.service_portfolio.selectors_mapping import service_mapping, unit_appraisal_results
 from uplift.apps.service_portfolio.selectors_policies import compliance_rows
 from uplift.apps.service_portfolio.selectors_scorecard import (
@@ -543,46 +543,43 @@ def _child_entries(
     )
     records = list(historical.order_by("-history_date", "-history_id")[:limit])
     # Each change is diffed against the row's previous record when it was fetched too.
-    previous: dict[int, Any] = {}
-    entries = []
-    for record in reversed(records):
-        changes: tuple[Any, ...] = ()
-        older = previous.get(record.id)
-        if older is not None and record.history_type == "~":
-            names = {f.name: str(f.verbose_name) for f in record.tracked_fields}
-            changes = tuple(
-                FieldChange(names.get(c.field, c.field), c.old, c.new)
-                for c in record.diff_against(older).changes
-                if c.field not in ("service", "id", "version")
-            )
-        previous[record.id] = record
-        entries.append(
-            HistoryEntry(
-                record.history_date,
-                record.history_user,
-                subject(record),
-                _ACTIONS.get(record.history_type, record.history_type),
-                record.history_change_reason or "",
-                changes,
-            )
+    changes = record_changes(records)
+    return [
+        HistoryEntry(
+            record.history_date,
+            record.history_user,
+            subject(record),
+            _ACTIONS.get(record.history_type, record.history_type),
+            record.history_change_reason or "",
+            changes.get(record.history_id, ()),
         )
-    return entries
+        for record in records
+    ]
 
 
 def service_history(service: Service, *, limit: int = 200) -> list[HistoryEntry]:
-    """The service's own changes (field by field) and those of its objectives, cost and
-    demand, changes, continuity plans and compliance checks, newest first, at most
-    ``limit``. One query per table, each limited."""
+    """The service's own changes (field by field, its business objectives and work
+    activities by name) and those of its objectives, cost and demand, changes, continuity
+    plans (dependencies by name) and compliance checks, newest first, at most ``limit``.
+    One query per table, each limited, and per link field and linked table."""
     entries: list[HistoryEntry] = []
     records = list(
         service.history.select_related("history_user").order_by("-history_date", "-history_id")[
             : limit + 1
         ]
     )
-    for row in history_rows(records, has_baseline=len(records) > limit):
-        # The version is the edit lock's counter, not something a reader asks about.
-        changes = tuple(c for c in row.changes if c.field != "version")
-        entries.append(HistoryEntry(row.when, row.who, "Service", row.action, row.reason, changes))
+    changes = record_changes(records)  # the oldest fetched is the baseline when over limit
+    for record in records[:limit]:
+        entries.append(
+            HistoryEntry(
+                record.history_date,
+                record.history_user,
+                "Service",
+                _ACTIONS.get(record.history_type, record.history_type),
+                record.history_change_reason or "",
+                changes.get(record.history_id, ()),
+            )
+        )
     for model, subject, related in _CHILD_HISTORY:
         entries.extend(_child_entries(model, subject, related, service, limit))
     entries.sort(key=lambda entry: entry.when, reverse=True)

@@ -274,6 +274,9 @@ class PeriodForm(AccessibleFormMixin, forms.Form):
         help_text="The demand met in the month, in the service's demand unit; leave empty "
         "when unknown.",
     )
+    # The version of the month being changed (empty when recording one): a stale one is
+    # refused (409) rather than overwriting someone else's figures.
+    version = forms.IntegerField(widget=forms.HiddenInput, required=False, min_value=1)
 
 
 class PeriodImportForm(AccessibleFormMixin, forms.Form):
@@ -307,7 +310,17 @@ class ChangeForm(AccessibleFormMixin, forms.Form):
         help_text="When it was in use; leave empty while it is open. The days between are "
         "its lead time.",
     )
+    version = forms.IntegerField(widget=forms.HiddenInput, min_value=1)
+
+    def __init__(self, *args: Any, editing: bool = False, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        if not editing:  # a new change has no version; an edit says which it started from
+            del self.fields["version"]
 
     @classmethod
     def initial_for(cls, change: ServiceChange) -> dict[str, Any]:
         return {name: getattr(change, name) for name in cls.base_fields}
+
+    def values(self) -> dict[str, Any]:
+        """The cleaned values as the services take them (no version)."""
+        return {name: value for name, value in self.cleaned_data.items() if name != "version"}

@@ -26,7 +26,7 @@ class Policy(models.Model):
     services = models.ManyToManyField(Service, blank=True, related_name="policies")
     active = models.BooleanField(default=True)
     version = models.PositiveIntegerField(default=1)
-    history = HistoricalRecords()
+    history = HistoricalRecords(m2m_fields=["services"])
 
     class Meta:
         ordering = ["name"]

@@ -79,7 +79,8 @@ class Service(models.Model):
     currency = models.CharField(max_length=3, default="EUR")
     version = models.PositiveIntegerField(default=1)
     created_at = models.DateTimeField(auto_now_add=True)
-    history = HistoricalRecords()
+    # The links are part of each record, so the history shows them before → after.
+    history = HistoricalRecords(m2m_fields=["objectives", "work_activities"])
 
     class Meta:
         ordering = ["name"]
@@ -95,12 +96,14 @@ class Service(models.Model):
 
 
 class ServicePeriod(models.Model):
-    """Cost and demand of a service in one period (a month, named by its first day)."""
+    """Cost and demand of a service in one period (a month, named by its first day).
+    ``version`` counts its saves: an edit started from an older one is refused."""
 
     service = models.ForeignKey(Service, on_delete=models.CASCADE, related_name="periods")
     period = models.DateField(help_text="The first day of the month.")
     cost = models.DecimalField(max_digits=14, decimal_places=2)
     demand = models.FloatField(null=True, blank=True)
+    version = models.PositiveIntegerField(default=1)
     history = HistoricalRecords()
 
     class Meta:
@@ -161,13 +164,15 @@ class ServiceLevelObjective(models.Model):
 
 class ServiceChange(models.Model):
     """A change delivered to a service: requested and delivered dates give its lead time
-    (the evidence of the *able to adapt* outcome)."""
+    (the evidence of the *able to adapt* outcome). ``version`` counts its saves: an edit
+    started from an older one is refused."""
 
     service = models.ForeignKey(Service, on_delete=models.CASCADE, related_name="changes")
     title = models.CharField(max_length=200)
     reference = models.CharField(max_length=100, blank=True, help_text="The change record's id.")
     requested_on = models.DateField()
     delivered_on = models.DateField(null=True, blank=True)
+    version = models.PositiveIntegerField(default=1)
     history = HistoricalRecords()
 
     class Meta:
@@ -206,7 +211,7 @@ class ContinuityPlan(models.Model):
     )
     last_test_notes = models.TextField(blank=True)
     version = models.PositiveIntegerField(default=1)
-    history = HistoricalRecords()
+    history = HistoricalRecords(m2m_fields=["dependencies"])
 
     class Meta:
         ordering = ["service", "name"]

@@ -16,8 +16,8 @@ Who: a portfolio manager, or the service's owner holding the row's permission
 (``permissions.service_row_can``); checked first. Refusals: ``PermissionDenied``;
 ``ServicePortfolioError`` naming the field; ``ConflictError`` for an edit started from
 an older ``version``. Nothing is written then. Every write records its actor and a
-reason in the plan's history; dependency changes (not tracked by the history's fields)
-are named in the reason.
+reason in the plan's history, one record per write; the dependencies are part of each
+record (``services.links``), so the history shows them before → after.
 """
 
 from __future__ import annotations
@@ -36,6 +36,7 @@ from uplift.apps.service_portfolio.choices import ServiceState, TestResult
 from uplift.apps.service_portfolio.errors import ServicePortfolioError, lock_for_update
 from uplift.apps.service_portfolio.models import ContinuityPlan, Service
 from uplift.apps.service_portfolio.selectors_continuity import TEST_RECORDED
+from uplift.apps.service_portfolio.services.links import links_record_creation, links_set
 from uplift.apps.service_portfolio.services.portfolio_checks import _clean_day, _text
 
 __all__ = [
@@ -239,7 +240,8 @@ def continuity_create(
         raise ServicePortfolioError(
             f"{service.name} already has a continuity plan named “{clean_name}”.", field="name"
         ) from None
-    row.dependencies.set(depends_on)
+    links_set(row, {"dependencies": depends_on})
+    links_record_creation(row)
     return row
 
 
@@ -297,9 +299,9 @@ def continuity_update(
     if note:
         parts.append(note[:1].upper() + note[1:])
     record_actor(locked, actor, "; ".join(parts))
-    locked.save(update_fields=[*changed, "version"])
     if note:
-        locked.dependencies.set(after)
+        links_set(locked, {"dependencies": after})  # recorded by the save, before → after
+    locked.save(update_fields=[*changed, "version"])
     _refresh(plan, locked)
     return plan
 

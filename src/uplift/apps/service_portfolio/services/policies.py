@@ -13,8 +13,8 @@ Who: ``permissions.policy_can_create`` / ``policy_can_edit`` /
 ``compliance_can_record`` (+ ``compliance_can_waive``), checked first. Refusals:
 ``PermissionDenied``; ``ServicePortfolioError`` naming the field; ``ConflictError`` for
 an edit started from an older ``version``. Nothing is written then. Every write records
-its actor in the row's history; changes of the services governed (not tracked by the
-history's fields) are named in the reason.
+its actor in the row's history, one record per write; the services governed are part of
+each record (``services.links``), so the history shows them before → after.
 """
 
 from __future__ import annotations
@@ -33,6 +33,7 @@ from uplift.apps.service_portfolio import permissions
 from uplift.apps.service_portfolio.choices import ComplianceResult, ServiceState
 from uplift.apps.service_portfolio.errors import ServicePortfolioError, lock_for_update
 from uplift.apps.service_portfolio.models import ComplianceCheck, Policy, Service
+from uplift.apps.service_portfolio.services.links import links_record_creation, links_set
 from uplift.apps.service_portfolio.services.portfolio_checks import _clean_day, _text
 
 __all__ = [
@@ -197,7 +198,8 @@ def policy_create(
         raise ServicePortfolioError(
             f"A policy already has the address “{clean_slug}”.", field="slug"
         ) from None
-    policy.services.set(governed)
+    links_set(policy, {"services": governed})
+    links_record_creation(policy)
     return policy
 
 
@@ -256,9 +258,9 @@ def policy_update(
     if note:
         parts.append(note[:1].upper() + note[1:])
     record_actor(locked, actor, "; ".join(parts))
-    locked.save(update_fields=[*changed, "version"])
     if note:
-        locked.services.set(after)
+        links_set(locked, {"services": after})  # recorded by the save, before → after
+    locked.save(update_fields=[*changed, "version"])
     _refresh(policy, locked)
     return policy
 

@@ -16,10 +16,10 @@ manager hands the service to another owner or changes its slug (pages, scripts a
 API name it by slug). Rows (cost and demand, changes) need ``service_row_can``.
 
 Every write checks the permission first and raises ``PermissionDenied``; input the
-rules refuse raises ``ServicePortfolioError`` naming the field; a service edited from
-a stale ``expected_version`` raises ``ConflictError``. A CSV file of periods that
-breaks any rule raises ``uplift.domain.errors.InvalidDocument`` listing every bad row
-with its line. Nothing is written then. Each write is one transaction and records
+rules refuse raises ``ServicePortfolioError`` naming the field; a service, a change or
+a month edited from a stale ``expected_version`` raises ``ConflictError``. A CSV file
+of periods that breaks any rule raises ``uplift.domain.errors.InvalidDocument`` listing
+every bad row with its line. Nothing is written then. Each write is one transaction and records
 who made it (django-simple-history, ``record_actor``).
 
 Split by topic, every public name imported from this module: ``portfolio_periods``
@@ -41,6 +41,7 @@ from uplift.apps.service_portfolio import permissions
 from uplift.apps.service_portfolio.choices import ServiceState
 from uplift.apps.service_portfolio.errors import ServicePortfolioError, lock_for_update
 from uplift.apps.service_portfolio.models import Service, ServiceChange
+from uplift.apps.service_portfolio.services.links import links_record_creation, links_set
 from uplift.apps.service_portfolio.services.portfolio_checks import (
     EARLIEST_PERIOD,
     OWNER_PERMISSION,
@@ -194,8 +195,8 @@ def service_create(
     service.full_clean(validate_unique=False)
     record_actor(service, actor, "Added to the portfolio")
     service.save(force_insert=True)
-    service.objectives.set(chosen_objectives)
-    service.work_activities.set(chosen_activities)
+    links_set(service, {"objectives": chosen_objectives, "work_activities": chosen_activities})
+    links_record_creation(service)
     return service
 
 
@@ -317,10 +318,12 @@ def service_update(
     for name in changed:
         if name in values:
             setattr(locked, name, values[name])
+    links: dict[str, Any] = {}
     if objectives is not None:
-        locked.objectives.set(objectives)
+        links["objectives"] = objectives
     if activities is not None:
-        locked.work_activities.set(activities)
+        links["work_activities"] = activities
+    links_set(locked, links)  # recorded by the save below, before → after
     reason = "Changed: " + ", ".join(_LABELS[name] for name in changed)
     if "state" in changed:
         reason = f"{ServiceState(locked.state).label}. {reason}"
@@ -368,10 +371,18 @@ def change_add(
 
 
 @transaction.atomic
-def change_update(*, actor: User, change: ServiceChange, data: Mapping[str, Any]) -> ServiceChange:
+def change_update(
+    *,
+    actor: User,
+    change: ServiceChange,
+    data: Mapping[str, Any],
+    expected_version: int | None = None,
+) -> ServiceChange:
     """Change any of ``CHANGE_FIELDS`` of a change (typically: record its delivery).
-    An unchanged save writes nothing. Raises as ``change_add``, and
-    ``ServicePortfolioError`` for an unknown field."""
+    ``expected_version`` is the ``version`` the edit started from (None: the change as
+    it is). An unchanged save writes nothing (the version stays). Raises as
+    ``change_add``; ``ConflictError`` for a stale version; ``ServicePortfolioError`` for
+    an unknown field."""
     service = change.service
     _row_check(actor, service, "change", "servicechange", "change the changes")
     unknown = sorted(set(data) - set(CHANGE_FIELDS))
@@ -379,7 +390,9 @@ def change_update(*, actor: User, change: ServiceChange, data: Mapping[str, Any]
         raise ServicePortfolioError(
             f"Not a field of a change: {', '.join(unknown)}.", field=unknown[0]
         )
-    locked = ServiceChange.objects.select_for_update().get(pk=change.pk)
+    locked = lock_for_update(
+        ServiceChange.objects.all(), pk=change.pk, expected_version=expected_version
+    )
     values: dict[str, Any] = {}
     if "title" in data:
         values["title"] = _required(data["title"], "title", "Say what the change was.", 200)
@@ -398,9 +411,10 @@ def change_update(*, actor: User, change: ServiceChange, data: Mapping[str, Any]
         for name in changed:
             setattr(locked, name, values[name])
         what = "Delivered" if changed == ["delivered_on"] and locked.delivered_on else "Changed"
+        locked.version += 1
         record_actor(locked, actor, what)
-        locked.save(update_fields=changed)
-    for name in CHANGE_FIELDS:
+        locked.save(update_fields=[*changed, "version"])
+    for name in (*CHANGE_FIELDS, "version"):
         setattr(change, name, getattr(locked, name))
     return change
 

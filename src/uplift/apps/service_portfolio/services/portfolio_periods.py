@@ -15,7 +15,11 @@ from typing import Any
 from django.db import transaction
 
 from uplift.apps.improvements.history import record_actor
-from uplift.apps.service_portfolio.errors import ServicePortfolioError
+from uplift.apps.service_portfolio.errors import (
+    ConflictError,
+    ServicePortfolioError,
+    lock_for_update,
+)
 from uplift.apps.service_portfolio.models import Service, ServicePeriod
 from uplift.apps.service_portfolio.services.portfolio_checks import (
     User,
@@ -61,22 +65,32 @@ def _period_write(
     if row.cost == cost and row.demand == demand:
         return row, False
     row.cost, row.demand = cost, demand
+    row.version += 1
     record_actor(row, actor, reason)
-    row.save(update_fields=["cost", "demand"])
+    row.save(update_fields=["cost", "demand", "version"])
     return row, True
 
 
 @transaction.atomic
 def period_set(
-    *, actor: User, service: Service, period: dt.date, cost: Any, demand: Any = None
+    *,
+    actor: User,
+    service: Service,
+    period: dt.date,
+    cost: Any,
+    demand: Any = None,
+    expected_version: int | None = None,
 ) -> ServicePeriod:
     """Record the cost (and demand) of one month of a service, or replace what was
     recorded for it. ``period`` is any day of the month (it is stored as the first);
-    the month must have begun. An unchanged figure writes nothing.
+    the month must have begun. An unchanged figure writes nothing (the version stays).
+    ``expected_version`` is the ``version`` of the month's row an edit started from
+    (None: record the month, replacing what is kept).
 
     Raises ``PermissionDenied`` unless the actor may add and change the service's
-    periods; ``ServicePortfolioError`` for a month in the future or before 1990, a cost
-    that is negative or has more than two decimals, or negative demand.
+    periods; ``ConflictError`` when the month was saved after ``expected_version``, or
+    deleted since; ``ServicePortfolioError`` for a month in the future or before 1990, a
+    cost that is negative or has more than two decimals, or negative demand.
     """
     _row_check(actor, service, "add", "serviceperiod", "record cost and demand")
     _row_check(actor, service, "change", "serviceperiod", "change cost and demand")
@@ -86,6 +100,16 @@ def period_set(
     existing = (
         ServicePeriod.objects.select_for_update().filter(service=service, period=month).first()
     )
+    if expected_version is not None:
+        if existing is None:
+            raise ConflictError(
+                f"The cost and demand of {month:%Y-%m} were deleted after you opened them. "
+                "Nothing was saved: reload the page, then record the month again.",
+                field="version",
+            )
+        existing = lock_for_update(
+            ServicePeriod.objects.all(), pk=existing.pk, expected_version=expected_version
+        )
     row, _ = _period_write(
         existing,
         service=service,

@@ -53,6 +53,7 @@ from uplift.apps.service_portfolio.selectors_continuity import (
     continuity_status,
     continuity_tests,
 )
+from uplift.apps.service_portfolio.selectors_history import object_history
 from uplift.apps.service_portfolio.services import continuity as services
 from uplift.apps.service_portfolio.views.edits import refusal_status, say_saved
 from uplift.apps.service_portfolio.views.portfolio import service_or_404
@@ -240,7 +241,8 @@ class ContinuityDetailView(ContinuityPlanView):
     def get(self, request: HttpRequest, slug: str, pk: int) -> HttpResponse:
         plan = self.the_plan
         return self.render(
-            "service_portfolio/continuity_detail.html", {"tests": continuity_tests(plan)}
+            "service_portfolio/continuity_detail.html",
+            {"tests": continuity_tests(plan), "history": object_history(plan)},
         )
 
 

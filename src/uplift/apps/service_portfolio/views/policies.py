@@ -48,6 +48,7 @@ from uplift.apps.service_portfolio.forms.policies import (
     add_service_error,
 )
 from uplift.apps.service_portfolio.models import ComplianceCheck, Policy, Service
+from uplift.apps.service_portfolio.selectors_history import object_history
 from uplift.apps.service_portfolio.selectors_policies import (
     compliance_checks,
     policies_review_overdue,
@@ -229,6 +230,7 @@ class PolicyDetailView(PolicyView):
                 status: sum(1 for row, _ in rows if _status(row) == status)
                 for status in ("passed", "failed", "waived", "unchecked")
             },
+            "history": object_history(self.policy),
         }
         return self.render("service_portfolio/policy_detail.html", context)
 

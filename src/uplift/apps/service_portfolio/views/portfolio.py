@@ -51,6 +51,7 @@ from uplift.apps.common.exports import (
 )
 from uplift.apps.common.views import InvalidListQuery, ListQuery, ObjectListView
 from uplift.apps.service_portfolio import permissions, selectors
+from uplift.apps.service_portfolio.charts import cost_points, cost_trend_svg
 from uplift.apps.service_portfolio.choices import OutcomeChoice
 from uplift.apps.service_portfolio.errors import ConflictError, ServicePortfolioError
 from uplift.apps.service_portfolio.filtersets import ServiceFilterSet
@@ -344,7 +345,16 @@ class ServiceDetailView(ServiceView):
 
     def get(self, request: HttpRequest, slug: str) -> HttpResponse:
         page = selectors.service_page(self.service, user=request.user)
-        return self.render("service_portfolio/service_detail.html", page.context())
+        card = page.service_scorecard
+        points = cost_points(card.periods, start=card.window_start, end=card.window_end)
+        chart = cost_trend_svg(
+            points,
+            title=f"{self.service.name}: cost per month",
+            currency=self.service.currency,
+            demand_unit=self.service.demand_unit,
+        )
+        context = {**page.context(), "cost_points": points, "cost_chart": chart}
+        return self.render("service_portfolio/service_detail.html", context)
 
 
 class ServiceEditView(ServiceView):
@@ -419,7 +429,12 @@ class ServicePeriodsView(ServiceView):
         if form is None and may_change:
             initial: dict[str, Any] = {}
             if editing is not None:
-                initial = {"period": editing.period, "cost": editing.cost, "demand": editing.demand}
+                initial = {
+                    "period": editing.period,
+                    "cost": editing.cost,
+                    "demand": editing.demand,
+                    "version": editing.version,
+                }
             form = PeriodForm(initial=initial)
         context = {
             "rows": selectors.service_period_rows(self.service),
@@ -478,10 +493,10 @@ class ServicePeriodsView(ServiceView):
                 period=data["period"],
                 cost=data["cost"],
                 demand=data["demand"],
+                expected_version=data["version"],
             )
-        except ServicePortfolioError as error:
-            add_service_error(form, error)
-            return self.show(form=form, status=400)
+        except (ConflictError, ServicePortfolioError) as error:
+            return self.show(form=form, status=refusal_status(form, error))
         messages.success(request, f"The cost and demand of {row.period:%Y-%m} are recorded.")
         return redirect("service_portfolio:service_periods", self.service.slug)
 
@@ -565,7 +580,8 @@ class ServiceChangesView(ServiceView):
         if not raw:
             return None
         change = self._row(raw)
-        return change, ChangeForm(initial=ChangeForm.initial_for(change), prefix="edit")
+        form = ChangeForm(initial=ChangeForm.initial_for(change), prefix="edit", editing=True)
+        return change, form
 
     def get(self, request: HttpRequest, slug: str) -> HttpResponseBase:
         export = request.GET.get("export", "")
@@ -592,14 +608,19 @@ class ServiceChangesView(ServiceView):
             return redirect("service_portfolio:service_changes", self.service.slug)
         if action == "update":
             change = self._row(request.POST.get("row"))
-            form = ChangeForm(request.POST, prefix="edit")
+            form = ChangeForm(request.POST, prefix="edit", editing=True)
             if not form.is_valid():
                 return self.show(editing=(change, form), status=400)
             try:
-                services.change_update(actor=request.user, change=change, data=form.cleaned_data)
-            except ServicePortfolioError as error:
-                add_service_error(form, error)
-                return self.show(editing=(change, form), status=400)
+                services.change_update(
+                    actor=request.user,
+                    change=change,
+                    data=form.values(),
+                    expected_version=form.cleaned_data["version"],
+                )
+            except (ConflictError, ServicePortfolioError) as error:
+                status = refusal_status(form, error)
+                return self.show(editing=(change, form), status=status)
             messages.success(request, f"The change “{change.title}” is saved.")
             return redirect("service_portfolio:service_changes", self.service.slug)
         if action != "add":
