@@ -151,8 +151,8 @@ def observation_import_job_run(job_id: int) -> str | None:
             )
         else:
             job.message = (
-                f"“{job.filename}” is imported: {result.inserted} new, {result.skipped} "
-                f"already stored, {result.replaced} replaced."
+                f"“{job.filename}” is imported: {result.inserted:,} new, {result.skipped:,} "
+                f"already stored, {result.replaced:,} replaced."
             )
         updated += ["batch", "already_imported", "inserted", "skipped", "replaced"]
         path.unlink(missing_ok=True)
