@@ -90,6 +90,16 @@ DATABASES = {
         conn_max_age=env_int("DATABASE_CONN_MAX_AGE", 0),
     )
 }
+if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
+    # Write-ahead logging: pages are read while an import (one long transaction, in the
+    # worker) holds SQLite's only writer, instead of waiting for it; other writes wait up
+    # to `timeout` seconds. The log is cut back to 64 MB after a big import checkpoints.
+    DATABASES["default"].setdefault("OPTIONS", {}).update(
+        {
+            "init_command": "PRAGMA journal_mode=WAL; PRAGMA journal_size_limit=67108864;",
+            "timeout": 30,
+        }
+    )
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 # Background work (observation imports, issue 4): tasks are rows of the database, run by
