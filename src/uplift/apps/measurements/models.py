@@ -214,12 +214,16 @@ class Observation(models.Model):
     observed_at = models.DateTimeField()
     value = models.FloatField()
     source = models.CharField(max_length=100, blank=True)
+    # No index: nothing reads observations by import, and no code deletes an import (the
+    # one user of an index here would be ON DELETE SET NULL's scan). One index fewer to
+    # build after a bulk load: 1.6 s of a 5-million-row import (issue 4).
     batch = models.ForeignKey(
         ObservationImport,
         on_delete=models.SET_NULL,
         null=True,
         blank=True,
         related_name="observations",
+        db_index=False,
     )
 
     class Meta:
