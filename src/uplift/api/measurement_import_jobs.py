@@ -73,7 +73,14 @@ class ObservationImportJobSerializer(serializers.ModelSerializer):
         slug_field="username", read_only=True
     )
     state = serializers.ChoiceField(choices=ImportJobState.choices)
-    rows_read = serializers.SerializerMethodField(help_text="Rows read so far.")
+    phase = serializers.SerializerMethodField(
+        help_text="While running: `read` (reading and checking the file), `write` (writing "
+        "it in key order, into an empty table only), `finish` (indexes and keys, or adding "
+        "the staged rows); null otherwise."
+    )
+    rows_read = serializers.SerializerMethodField(
+        help_text="Rows done so far in the phase (read, or written)."
+    )
     rows_total = serializers.SerializerMethodField(
         help_text="Rows in the file: known (workbooks, or once read) or estimated; null "
         "while it cannot be told."
@@ -101,6 +108,7 @@ class ObservationImportJobSerializer(serializers.ModelSerializer):
             "mapping",
             "replace",
             "state",
+            "phase",
             "rows_read",
             "rows_total",
             "fraction",
@@ -128,6 +136,9 @@ class ObservationImportJobSerializer(serializers.ModelSerializer):
         if self._read is None or self._read[0] != job.pk:
             self._read = (job.pk, import_job_progress(job=job))
         return self._read[1]
+
+    def get_phase(self, job: ObservationImportJob) -> str | None:
+        return self._progress(job).phase
 
     def get_rows_read(self, job: ObservationImportJob) -> int:
         return int(self._progress(job).rows_read)

@@ -594,20 +594,24 @@ def big_file(rows: int) -> bytes:
 
 def test_a_50000_row_import_lands_in_few_statements(mode: str) -> None:
     data = big_file(50_000)
-    seen: list[tuple[int, int | None]] = []
+    seen: list[tuple[str, int, int | None]] = []
 
     with CaptureQueriesContext(connection) as queries:
         result = observation_import(
-            data=data, filename="big.csv", progress=lambda done, total: seen.append((done, total))
+            data=data,
+            filename="big.csv",
+            progress=lambda phase, done, total: seen.append((phase, done, total)),
         )
 
     assert result.inserted == 50_000
     assert Observation.objects.count() == 50_000
     # Chunked writes: SQLite 500 rows a statement, PostgreSQL one COPY (not a query here).
     assert len(queries) < 200
-    # rows read (and, for SQLite's sorted load, a second sweep of rows written)
-    assert seen[-1] == (50_000, 50_000)
-    assert all(0 < done <= 50_000 for done, _ in seen)
+    # rows read (and, for a sorted load, a second sweep of rows written), then the end
+    assert seen[-1] == ("finish", 50_000, 50_000)
+    assert all(0 < done <= 50_000 for _, done, _ in seen)
+    phases = [phase for phase, _, _ in seen]
+    assert phases == sorted(phases, key=["read", "write", "finish"].index)  # in order
 
 
 def test_a_big_file_with_one_duplicate_names_both_lines() -> None:

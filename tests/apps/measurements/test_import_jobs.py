@@ -23,6 +23,7 @@ from tests.apps.measurements.test_import import GOOD
 from uplift.apps.measurements import tasks, uploads
 from uplift.apps.measurements.choices import ImportJobState
 from uplift.apps.measurements.models import Observation, ObservationImport, ObservationImportJob
+from uplift.apps.measurements.services import observations as observation_services
 from uplift.apps.measurements.services.import_jobs import (
     STALL_AFTER,
     WORKER_WAIT,
@@ -242,9 +243,38 @@ def test_the_progress_is_readable_while_the_import_runs(
     ]
     assert seen[0].fraction is None
     assert not any(p.stalled for p in seen)
+    # Into a table with rows: read (and staged), then the merge; no sorted second sweep.
+    assert [p.phase for p in seen] == ["read", "read", "finish"]
+    assert 0 < seen[1].fraction <= 0.5
+    assert seen[2].fraction == 0.85
     job.refresh_from_db()
     assert job.state == ImportJobState.SUCCEEDED
     assert import_job_progress(job=job).fraction == 1.0
+
+
+@pytest.mark.django_db
+def test_an_import_into_the_empty_table_reports_reading_writing_then_the_indexes(
+    process_group_member, django_capture_on_commit_callbacks, settings, monkeypatch
+):
+    settings.CACHES = {"default": {"BACKEND": f"{__name__}.RecordingCache"}}
+    monkeypatch.setattr(RecordingCache, "seen", [])
+    monkeypatch.setattr(RecordingCache, "job", None)
+    monkeypatch.setattr(tasks, "PROGRESS_INTERVAL", 0)
+    monkeypatch.setattr(observation_services, "LOAD_MIN_BYTES", 0)  # the load path
+    Observation.objects.all().delete()
+    rows = "".join(f"cycle-time,alpha,2024-01-01T00:00:{s:02d},{s},\n" for s in range(60))
+    text = "measure,work_activity,observed_at,value,source\n" + rows
+
+    with django_capture_on_commit_callbacks(execute=True):
+        job = create(process_group_member, text)
+
+    seen = RecordingCache.seen
+    assert [p.phase for p in seen] == ["read", "read", "write", "finish"]
+    assert [p.rows_read for p in seen] == [0, 60, 60, 60]
+    assert [p.fraction for p in seen[2:]] == [0.85, 0.85]  # all written; then the indexes
+    assert [p.percent for p in seen[1:]] == sorted(p.percent for p in seen[1:])  # never back
+    job.refresh_from_db()
+    assert (job.state, job.inserted) == (ImportJobState.SUCCEEDED, 60)
 
 
 @pytest.mark.django_db

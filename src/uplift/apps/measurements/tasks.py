@@ -46,7 +46,8 @@ def _progress_key(job_id: int) -> str:
 
 
 def progress_get(*, job_id: int) -> dict[str, Any] | None:
-    """A running job's progress: ``{"rows_read", "rows_total", "at"}`` (``at``: when it
+    """A running job's progress: ``{"phase", "rows_read", "rows_total", "at"}`` (the
+    phase of ``observation_import``'s progress; ``rows_read``: the rows done in it; ``at``: when it
     was written, seconds since the epoch), or ``None``."""
     entry = cache.get(_progress_key(job_id))
     return entry if isinstance(entry, dict) else None
@@ -70,16 +71,23 @@ class _ProgressWriter:
     def __init__(self, job_id: int) -> None:
         self.key = _progress_key(job_id)
         self.written = 0.0
+        self.phase = "read"
 
-    def __call__(self, rows_read: int, rows_total: int | None) -> None:
+    def __call__(self, phase: str, rows_done: int, rows_total: int | None) -> None:
         now = time.monotonic()
-        if now - self.written < PROGRESS_INTERVAL:
-            return
+        if phase == self.phase and now - self.written < PROGRESS_INTERVAL:
+            return  # a new phase is written at once
         self.written = now
-        self.write(rows_read, rows_total)
+        self.write(rows_done, rows_total, phase=phase)
 
-    def write(self, rows_read: int, rows_total: int | None) -> None:
-        entry = {"rows_read": rows_read, "rows_total": rows_total, "at": time.time()}
+    def write(self, rows_done: int, rows_total: int | None, *, phase: str = "read") -> None:
+        self.phase = phase
+        entry = {
+            "phase": phase,
+            "rows_read": rows_done,
+            "rows_total": rows_total,
+            "at": time.time(),
+        }
         cache.set(self.key, entry, timeout=_PROGRESS_TTL)
 
 

@@ -45,6 +45,7 @@ from uplift.apps.measurements.tasks import (
 )
 
 __all__ = [
+    "PHASES",
     "STALL_AFTER",
     "WORKER_WAIT",
     "ImportJobProgress",
@@ -59,6 +60,11 @@ __all__ = [
 logger = logging.getLogger(__name__)
 
 STALL_AFTER = 15 * 60  # seconds running without progress: the worker is gone
+# The share of the bar each phase of a running import fills (``observation_import``'s
+# progress): reading and checking the file; writing it in key order (an import into an
+# empty table only); the last step, counted by no rows (indexes and keys built again,
+# or the staged rows added), shown at its start until the job's end makes 100 %.
+PHASES = {"read": (0.0, 0.5), "write": (0.5, 0.85), "finish": (0.85, 1.0)}
 WORKER_WAIT = 10  # seconds queued: probably no worker is running
 
 User = Any  # auth.User, or AnonymousUser: request.user as the views and the API have it
@@ -77,6 +83,7 @@ class ImportJobProgress:
     fraction: float | None
     stalled: bool = False
     waiting: bool = False
+    phase: str | None = None  # while running: "read", "write" or "finish" (PHASES)
 
     @property
     def finished(self) -> bool:
@@ -157,9 +164,20 @@ def import_job_progress(*, job: ObservationImportJob) -> ImportJobProgress:
             stalled = now - since > timedelta(seconds=STALL_AFTER)
             return ImportJobProgress(state, 0, None, None, stalled=stalled)
         rows_read, rows_total = int(entry["rows_read"]), entry["rows_total"]
+        phase = str(entry.get("phase", "read"))
         stalled = time.time() - float(entry["at"]) > STALL_AFTER
+        start, end = PHASES.get(phase, PHASES["read"])
+        fraction: float | None
+        if phase == "finish":  # no rows to count: the bar waits at its start
+            fraction = start
+        elif phase == "write" and rows_total:  # the rows are counted: an exact total
+            fraction = start + (end - start) * min(rows_read / rows_total, 1.0)
+        else:
+            fraction = _fraction(rows_read, rows_total)
+            if fraction is not None:
+                fraction = start + (end - start) * fraction
         return ImportJobProgress(
-            state, rows_read, rows_total, _fraction(rows_read, rows_total), stalled=stalled
+            state, rows_read, rows_total, fraction, stalled=stalled, phase=phase
         )
     if state == ImportJobState.SUCCEEDED:
         return ImportJobProgress(state, job.rows_read, job.rows_total, 1.0)

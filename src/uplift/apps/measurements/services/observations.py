@@ -59,9 +59,15 @@ __all__ = [
 
 logger = logging.getLogger(__name__)
 
-Progress = Callable[[int, int | None], None]
-"""Called after each batch with the rows read so far and the total, known (workbooks)
-or estimated from the bytes read (CSV); ``None`` when it cannot be told."""
+Progress = Callable[[str, int, int | None], None]
+"""Called as the import goes with its phase, the rows done and their total:
+
+- ``"read"``, after each batch read and checked: the rows read and the total, known
+  (workbooks) or estimated from the bytes read (CSV), ``None`` when it cannot be told;
+- ``"write"``, after each batch of the load's second sweep (rows in key order into
+  the empty table): the rows written and all rows;
+- ``"finish"``, once, before the last step (the load: the indexes and keys built
+  again; the merge: the staged rows added to the table): all rows, twice."""
 
 LOAD_MIN_BYTES = 16 * 1024 * 1024  # ~400,000 rows: below, rebuilding indexes costs more
 MAX_CONFLICTS = 100
@@ -202,16 +208,18 @@ def observation_import(
                 if not writer.sorted and not reader.has_problems:
                     writer.write(rows)
                 if progress is not None:
-                    progress(reader.rows, reader.estimated_total())
+                    progress("read", reader.rows, reader.estimated_total())
             reader.finish()  # raises InvalidDocument: the transaction rolls back
             if writer.sorted:  # a second sweep, in key order
                 writer.expect(reader.rows)
                 for rows in reader.sorted_batches():
                     writer.write(rows)
                     if progress is not None:
-                        progress(writer.rows, reader.rows)
+                        progress("write", writer.rows, reader.rows)
             writer.end()
             loaded = time.perf_counter()
+            if progress is not None:
+                progress("finish", reader.rows, reader.rows)
             inserted, replaced = writer.finish(replace=replace, filename=name)
         except BaseException as error:
             writer.abort(error)
