@@ -8,6 +8,7 @@ Personas (healthchecks-style): ``anonymous`` (a client nobody signed in to),
 from __future__ import annotations
 
 import datetime as dt
+import time
 from collections.abc import Callable, Iterator
 from typing import Any
 
@@ -32,18 +33,23 @@ MODEL_BACKEND = "django.contrib.auth.backends.ModelBackend"
 # (``TODAY = timezone.localdate()``) and the code under test reads it again when a test
 # runs: a run that crosses midnight would see two days. So every test runs on this day.
 SESSION_DAY = timezone.localdate()
+_SESSION_START = time.monotonic()
 
 
 @pytest.fixture(autouse=True)
 def _session_day() -> Iterator[None]:
-    """Run the test at noon of ``SESSION_DAY``, the clock ticking from there.
+    """Run the test on ``SESSION_DAY``: from noon plus the time the session has run, the
+    clock ticking from there, so time still moves forward from test to test (two tests
+    never start at the same instant: what is keyed by a time stays apart) and stays on
+    that day for twelve hours.
 
     time-machine moves Python's wall clock only (``time.time``, ``datetime.now``…), not
     the monotonic clocks, and not other processes: a subprocess or the browser sees the
     real time, which is the same day except across midnight.
     """
     noon = dt.datetime.combine(SESSION_DAY, dt.time(12), tzinfo=timezone.get_current_timezone())
-    with time_machine.travel(noon, tick=True):
+    elapsed = dt.timedelta(seconds=time.monotonic() - _SESSION_START)
+    with time_machine.travel(noon + elapsed, tick=True):
         yield
 
 

@@ -81,7 +81,14 @@ APPRAISALS_EDIT = {
 
 MEASUREMENTS_EDIT = {
     f"measurements.{action}_{model}"
-    for model in ("measure", "objective", "observation", "observationimport", "baseline")
+    for model in (
+        "measure",
+        "objective",
+        "observation",
+        "observationimport",
+        "observationimportjob",
+        "baseline",
+    )
     for action in ("add", "change")
 } | {
     f"measurements.{action}_historical{model}"
