@@ -13,7 +13,7 @@ from django.contrib.auth.models import User
 from django.urls import reverse
 
 from tests.apps.service_portfolio.test_portfolio_fixtures import months_ago, period
-from uplift.apps.service_portfolio.charts import CostPoint, cost_points, cost_trend_svg
+from uplift.apps.service_portfolio.charts import CostPoint, _nice_top, cost_points, cost_trend_svg
 from uplift.apps.service_portfolio.models import Service
 
 
@@ -46,7 +46,8 @@ def test_the_chart_draws_bars_a_broken_line_and_escapes_its_texts() -> None:
     assert '<title id="cost-trend-title">Desk &lt;cost&gt;</title>' in svg
     assert (
         '<desc id="cost-trend-desc">4 month(s) from 2026-01 to 2026-04, 3 with a cost: '
-        "100.00 EUR in 2026-01, 120.00 EUR in 2026-04. Cost per tickets: 2.50 in 2026-01, "
+        "100.00 EUR in 2026-01, 120.00 EUR in 2026-04. Cost per unit of demand (tickets): 2.50 "
+        "in 2026-01, "
         "2.00 in 2026-04.</desc>"
     ) in svg
     assert svg.count('class="cost-trend__cost"') == 3
@@ -54,7 +55,7 @@ def test_the_chart_draws_bars_a_broken_line_and_escapes_its_texts() -> None:
     # The line breaks at the month without a record: January to February, then April alone.
     assert svg.count("<polyline") == 1
     assert svg.count(">n/a</text>") == 1
-    assert "Cost per tickets (EUR)" in svg
+    assert "Cost per unit of demand (EUR)" in svg  # not "per tickets"
 
 
 def test_without_demand_only_the_cost_is_drawn() -> None:
@@ -96,3 +97,19 @@ def test_a_service_without_costs_has_no_chart(
         reverse("service_portfolio:service_detail", args=[owned_service.slug])
     )
     assert "cost-trend" not in response.content.decode()
+
+
+@pytest.mark.parametrize(
+    ("value", "top"),
+    [
+        (43_707, 48_000),
+        (231.85, 240),
+        (100, 100),
+        (4, 4),
+        (0.7, 0.8),
+        (1_000_001, 1_200_000),
+        (0, 1),
+    ],
+)
+def test_the_axes_end_on_four_round_steps(value: float, top: float) -> None:
+    assert _nice_top(value) == pytest.approx(top)

@@ -43,6 +43,7 @@ __all__ = [
 WIDTH = 720
 HEIGHT = 280
 LEFT, RIGHT, TOP, BOTTOM = 56, 16, 16, 48
+COST_SIDE = 72  # the cost trend's margin on both sides: tick labels and an axis title
 MET_COLOUR = "#15803d"
 MISSED_COLOUR = "#b91c1c"
 TARGET_COLOUR = "#b45309"
@@ -51,6 +52,19 @@ LINE_COLOUR = "#475569"
 
 def _fmt(value: float) -> str:
     return f"{value:,.3f}".rstrip("0").rstrip(".")
+
+
+def _nice_top(value: float) -> float:
+    """The top of an axis of four equal steps from 0 that holds ``value``, the step a
+    round number (1, 1.2, 1.5, 2, 2.5, 3, 4, 5, 6 or 8 times a power of ten):
+    43,707 → steps of 12,000 → 48,000; 231.85 → steps of 60 → 240."""
+    if value <= 0:
+        return 1.0
+    quarter = value / 4
+    power = 10 ** math.floor(math.log10(quarter))
+    factors = (1, 1.2, 1.5, 2, 2.5, 3, 4, 5, 6, 8, 10)
+    factor = next(f for f in factors if f * power >= quarter * (1 - 1e-12))
+    return 4 * factor * power
 
 
 def _range(values: Sequence[float], target: float) -> tuple[float, float]:
@@ -237,13 +251,14 @@ def cost_trend_svg(
     if not costs:
         return mark_safe("")
     per_units = [float(p.cost_per_unit) for p in points if p.cost_per_unit is not None]
-    plot_w, plot_h = WIDTH - LEFT - LEFT, HEIGHT - TOP - BOTTOM
+    side = COST_SIDE  # both axes carry tick labels and a title
+    plot_w, plot_h = WIDTH - 2 * side, HEIGHT - TOP - BOTTOM
     step = plot_w / len(points)
-    high = max(costs) * 1.1 or 1.0
-    unit_high = (max(per_units) * 1.1 or 1.0) if per_units else 1.0
+    high = _nice_top(max(costs))
+    unit_high = _nice_top(max(per_units)) if per_units else 1.0
 
     def x_of(index: int) -> float:
-        return LEFT + step * (index + 0.5)
+        return side + step * (index + 0.5)
 
     def y_of(value: float, top: float) -> float:
         return TOP + plot_h * (1 - value / top)
@@ -252,15 +267,15 @@ def cost_trend_svg(
     for i in range(5):
         y = y_of(high * i / 4, high)
         parts.append(
-            f'<line x1="{LEFT}" y1="{y:.1f}" x2="{WIDTH - LEFT}" y2="{y:.1f}" '
+            f'<line x1="{side}" y1="{y:.1f}" x2="{WIDTH - side}" y2="{y:.1f}" '
             f'stroke="#e2e8f0" stroke-width="1"/>'
-            f'<text x="{LEFT - 6}" y="{y + 4:.1f}" text-anchor="end" font-size="11" '
-            f'fill="#475569">{escape(f"{high * i / 4:,.0f}")}</text>'
+            f'<text x="{side - 6}" y="{y + 4:.1f}" text-anchor="end" font-size="11" '
+            f'fill="#475569">{escape(_fmt(high * i / 4))}</text>'
         )
         if per_units:
             parts.append(
-                f'<text x="{WIDTH - LEFT + 6}" y="{y + 4:.1f}" font-size="11" '
-                f'fill="{TARGET_COLOUR}">{escape(_fmt(round(unit_high * i / 4, 2)))}</text>'
+                f'<text x="{WIDTH - side + 6}" y="{y + 4:.1f}" font-size="11" '
+                f'fill="{TARGET_COLOUR}">{escape(_fmt(unit_high * i / 4))}</text>'
             )
     label_every = max(1, math.ceil(len(points) / 12))
     bar_w = step * 0.6
@@ -307,16 +322,18 @@ def cost_trend_svg(
                 f'<rect class="cost-trend__unit-mark" x="{x - 3.5:.1f}" y="{y - 3.5:.1f}" '
                 f'width="7" height="7" fill="{TARGET_COLOUR}"/>'
             )
-    per = f" per {demand_unit}" if demand_unit else " per unit of demand"
+    # The demand unit is written as people enter it ("tickets", "databases"): not
+    # "per tickets"; the table and the page name it.
+    per = " per unit of demand"
     parts.append(
-        f'<line x1="{LEFT}" y1="{HEIGHT - BOTTOM}" x2="{WIDTH - LEFT}" y2="{HEIGHT - BOTTOM}" '
+        f'<line x1="{side}" y1="{HEIGHT - BOTTOM}" x2="{WIDTH - side}" y2="{HEIGHT - BOTTOM}" '
         f'stroke="#64748b" stroke-width="1"/>'
-        f'<text x="14" y="{TOP + plot_h / 2:.1f}" text-anchor="middle" font-size="12" '
-        f'fill="#334155" transform="rotate(-90 14 {TOP + plot_h / 2:.1f})">'
+        f'<text x="12" y="{TOP + plot_h / 2:.1f}" text-anchor="middle" font-size="12" '
+        f'fill="#334155" transform="rotate(-90 12 {TOP + plot_h / 2:.1f})">'
         f"{escape(f'Cost ({currency})')}</text>"
     )
     if per_units:
-        x_right = WIDTH - 10
+        x_right = WIDTH - 8
         parts.append(
             f'<text x="{x_right}" y="{TOP + plot_h / 2:.1f}" text-anchor="middle" '
             f'font-size="12" fill="#92400e" '
@@ -333,7 +350,8 @@ def cost_trend_svg(
     known = [p for p in points if p.cost_per_unit is not None]
     if known:
         summary += (
-            f" Cost{per}: {known[0].cost_per_unit:,.2f} in {known[0].month:%Y-%m}, "
+            f" Cost{per}{f' ({demand_unit})' if demand_unit else ''}: "
+            f"{known[0].cost_per_unit:,.2f} in {known[0].month:%Y-%m}, "
             f"{known[-1].cost_per_unit:,.2f} in {known[-1].month:%Y-%m}."
         )
     title_id, desc_id = f"{element_id}-title", f"{element_id}-desc"
