@@ -23,10 +23,12 @@ from tests.apps.service_portfolio.test_portfolio_fixtures import (
 from tests.factories.service_portfolio import ServiceFactory
 from uplift.apps.measurements.choices import ObjectiveKind
 from uplift.apps.measurements.models import Objective
+from uplift.apps.service_portfolio.errors import ServicePortfolioError
 from uplift.apps.service_portfolio.models import ContinuityPlan, Policy, Service
 from uplift.apps.service_portfolio.selectors import service_history
 from uplift.apps.service_portfolio.services import continuity, policies
 from uplift.apps.service_portfolio.services import portfolio as services
+from uplift.apps.service_portfolio.services.links import links_insert
 
 __all__ = ["activity", "business_objective", "unit"]  # fixtures
 
@@ -228,3 +230,38 @@ def test_a_link_to_a_deleted_row_is_named_as_deleted(
     assert [(c.field, c.old, c.new) for c in newest.changes] == [
         ("dependencies", f"#{gone} (deleted)", None)
     ]
+
+
+def test_a_key_taken_since_the_check_is_the_callers_refusal_and_links_nothing(
+    process_group_member: User,
+) -> None:
+    """``links_insert``: the race the services' checks cannot see (another writer took the
+    slug in between) ends in the given refusal; the caller's transaction goes on and
+    nothing of the refused row, its links or its history is written."""
+    hosting = ServiceFactory(slug="hosting", name="Hosting")
+    first = policies.policy_create(
+        actor=process_group_member,
+        slug="backups",
+        name="Backups",
+        statement="Back up nightly.",
+        owner=process_group_member,
+        review_due=dt.date(2030, 1, 1),
+    )
+    twin = Policy(
+        slug="backups",
+        name="Backups again",
+        statement="Back up hourly.",
+        owner=process_group_member,
+        review_due=dt.date(2030, 1, 1),
+        active=True,
+        version=1,
+    )
+    refusal = ServicePortfolioError("A policy already has the address “backups”.", field="slug")
+
+    with pytest.raises(ServicePortfolioError) as raised:
+        links_insert(twin, {"services": [hosting]}, taken=refusal)
+
+    assert raised.value is refusal
+    assert list(Policy.objects.values_list("pk", flat=True)) == [first.pk]
+    assert not hosting.policies.exists()
+    assert Policy.history.filter(slug="backups").count() == 1  # the first policy's creation

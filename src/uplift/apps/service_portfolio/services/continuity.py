@@ -27,7 +27,7 @@ from collections.abc import Iterable, Mapping
 from typing import Any
 
 from django.core.exceptions import PermissionDenied
-from django.db import IntegrityError, transaction
+from django.db import transaction
 from django.utils import timezone
 
 from uplift.apps.improvements.history import record_actor
@@ -36,7 +36,7 @@ from uplift.apps.service_portfolio.choices import ServiceState, TestResult
 from uplift.apps.service_portfolio.errors import ServicePortfolioError, lock_for_update
 from uplift.apps.service_portfolio.models import ContinuityPlan, Service
 from uplift.apps.service_portfolio.selectors_continuity import TEST_RECORDED
-from uplift.apps.service_portfolio.services.links import links_record_creation, links_set
+from uplift.apps.service_portfolio.services.links import links_insert, links_set
 from uplift.apps.service_portfolio.services.portfolio_checks import _clean_day, _text
 
 __all__ = [
@@ -233,15 +233,10 @@ def continuity_create(
     )
     note = _dependency_note((), depends_on)
     record_actor(row, actor, "Plan written" + (f"; {note}" if note else ""))
-    try:
-        with transaction.atomic():
-            row.save(force_insert=True)
-    except IntegrityError:  # written by someone else since the check above
-        raise ServicePortfolioError(
-            f"{service.name} already has a continuity plan named “{clean_name}”.", field="name"
-        ) from None
-    links_set(row, {"dependencies": depends_on})
-    links_record_creation(row)
+    taken = ServicePortfolioError(  # written by someone else since the check above
+        f"{service.name} already has a continuity plan named “{clean_name}”.", field="name"
+    )
+    links_insert(row, {"dependencies": depends_on}, taken=taken)
     return row
 
 

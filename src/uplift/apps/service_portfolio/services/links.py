@@ -15,9 +15,26 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 from typing import Any
 
+from django.db import IntegrityError, transaction
 from django.db.models import Model
 
-__all__ = ["links_record_creation", "links_set"]
+__all__ = ["links_insert", "links_record_creation", "links_set"]
+
+
+def links_insert(
+    instance: Model, links: Mapping[str, Iterable[Model]], *, taken: Exception
+) -> None:
+    """Insert ``instance`` (the insert writes its creation record), then set its
+    ``links`` and copy them into that record. ``taken`` is raised instead of the
+    database's error when a unique key was taken since the caller checked it (the
+    insert runs in a savepoint, so the caller's transaction goes on)."""
+    try:
+        with transaction.atomic():
+            instance.save(force_insert=True)
+    except IntegrityError:
+        raise taken from None
+    links_set(instance, links)
+    links_record_creation(instance)
 
 
 def links_set(instance: Model, links: Mapping[str, Iterable[Model]]) -> None:

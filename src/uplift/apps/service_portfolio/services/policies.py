@@ -25,7 +25,7 @@ from collections.abc import Iterable, Mapping
 from typing import Any
 
 from django.core.exceptions import PermissionDenied
-from django.db import IntegrityError, transaction
+from django.db import transaction
 from django.utils import timezone
 
 from uplift.apps.improvements.history import record_actor
@@ -33,7 +33,7 @@ from uplift.apps.service_portfolio import permissions
 from uplift.apps.service_portfolio.choices import ComplianceResult, ServiceState
 from uplift.apps.service_portfolio.errors import ServicePortfolioError, lock_for_update
 from uplift.apps.service_portfolio.models import ComplianceCheck, Policy, Service
-from uplift.apps.service_portfolio.services.links import links_record_creation, links_set
+from uplift.apps.service_portfolio.services.links import links_insert, links_set
 from uplift.apps.service_portfolio.services.portfolio_checks import _clean_day, _text
 
 __all__ = [
@@ -191,15 +191,10 @@ def policy_create(
     governed = _clean_services(services)
     note = _services_note((), governed)
     record_actor(policy, actor, "Policy written" + (f"; {note}" if note else ""))
-    try:
-        with transaction.atomic():
-            policy.save(force_insert=True)
-    except IntegrityError:  # the slug was taken since the check above
-        raise ServicePortfolioError(
-            f"A policy already has the address “{clean_slug}”.", field="slug"
-        ) from None
-    links_set(policy, {"services": governed})
-    links_record_creation(policy)
+    taken = ServicePortfolioError(  # the slug was taken since the check above
+        f"A policy already has the address “{clean_slug}”.", field="slug"
+    )
+    links_insert(policy, {"services": governed}, taken=taken)
     return policy
 
 
