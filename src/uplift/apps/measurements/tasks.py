@@ -170,5 +170,5 @@ def observation_import_job_run(job_id: int) -> str | None:
         job.rows_total = entry.get("rows_total")
     job.finished_at = timezone.now()
     job.save(update_fields=updated)
-    cache.delete(progress.key)
+    progress_clear(job_id=job.pk)
     return str(job.state)
