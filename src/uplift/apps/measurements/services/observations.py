@@ -398,6 +398,7 @@ class _PostgresWriter(_Writer):
         self._copy_context: Any = None
         self._copy: Any = None
         self._first_id: int | None = None  # the load's first reserved id
+        self._freeze = False  # the load's COPY freezes its rows (see begin())
 
     def begin(self) -> None:
         self._cursor = connection.cursor()
@@ -416,6 +417,14 @@ class _PostgresWriter(_Writer):
             cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")
             cursor.execute("SET CONSTRAINTS ALL DEFERRED")
             self._set_aside_indexes()  # the COPY starts in expect(), after the reading
+            if self._freeze:
+                # Emptied in this transaction, the table takes its rows frozen (COPY
+                # FREEZE) and marked all-visible: the index builds and later reads check
+                # no visibility, and no vacuum rewrites every page later to freeze them.
+                # About 1 s less to build the indexes at 5 million rows. (Rows committed
+                # frozen are visible to older snapshots too: nobody had any in an empty
+                # table.)
+                cursor.execute(f"TRUNCATE {table}")
             return
         cursor.execute(f"DROP TABLE IF EXISTS {_STAGE}")
         cursor.execute(
@@ -425,10 +434,9 @@ class _PostgresWriter(_Writer):
         )
         self._open_copy(_STAGE, "line, measure_id, work_activity_id, observed_at, value, source")
 
-    def _open_copy(self, target: str, columns: str) -> None:
-        self._copy_context = self._cursor.copy(
-            f"COPY {target} ({columns}) FROM STDIN (FORMAT BINARY)"
-        )
+    def _open_copy(self, target: str, columns: str, *, freeze: bool = False) -> None:
+        options = "FORMAT BINARY, FREEZE" if freeze else "FORMAT BINARY"
+        self._copy_context = self._cursor.copy(f"COPY {target} ({columns}) FROM STDIN ({options})")
         self._copy = self._copy_context.__enter__()
         self._copy.write(_PG_BINARY_HEADER)
 
@@ -449,7 +457,7 @@ class _PostgresWriter(_Writer):
             self._first_id = int(cursor.fetchone()[0])
             cursor.execute("SELECT setval(%s, %s)", [sequence, self._first_id + rows - 1])
             columns = "id, " + columns
-        self._open_copy(connection.ops.quote_name(self.table), columns)
+        self._open_copy(connection.ops.quote_name(self.table), columns, freeze=self._freeze)
 
     def _set_aside_indexes(self) -> None:
         """Drop the table's indexes and constraints, remembering how to build them again.
@@ -469,6 +477,7 @@ class _PostgresWriter(_Writer):
             [self.table],
         )
         referenced = cursor.fetchone()[0] > 0
+        self._freeze = not referenced  # TRUNCATE refuses a table other tables refer to
         backing = {index for _, kind, _, index in constraints if kind in "pu"}
         cursor.execute(
             "SELECT indexrelid, indexrelid::regclass::text, pg_get_indexdef(indexrelid) "
