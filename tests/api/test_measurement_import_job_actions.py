@@ -96,7 +96,7 @@ def test_cancel_answers_200_with_the_failed_job_saying_who(process_group_member)
     body = response.json()
     assert (body["state"], body["stalled"]) == ("failed", False)
     assert body["message"].startswith("Cancelled by process.group at ")
-    assert body["message"].endswith(": its worker had stopped; nothing was imported.")
+    assert body["message"].endswith("; the worker stopped and nothing was imported.")
     assert not Observation.objects.exists()
 
 

@@ -80,6 +80,8 @@ def test_a_job_answers_202_with_its_location_and_ends_with_the_counts(process_gr
         1.0,
     )
     assert (body["inserted"], body["skipped"], body["replaced"]) == (4, 0, 0)
+    assert body["attempt"] == 1  # one worker's run
+    assert "worker" not in body  # host names and process ids stay on the server
     assert body["batch"]["id"] == ObservationImport.objects.get().pk
     assert body["problems"] == []
     assert Observation.objects.count() == 4

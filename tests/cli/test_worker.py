@@ -18,12 +18,13 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from django_tasks_db.models import DBTaskResult
 from typer.testing import CliRunner
 
 from tests.apps.measurements import conftest as measurement_fixtures
 from tests.apps.measurements.test_import import GOOD
 from uplift.apps.measurements import uploads
-from uplift.apps.measurements.models import Observation
+from uplift.apps.measurements.models import Observation, ObservationImportJob
 from uplift.apps.measurements.services.import_jobs import import_job_create
 from uplift.cli.app import app
 
@@ -58,6 +59,33 @@ def test_uplift_worker_batch_runs_the_queued_imports_and_exits(
     assert result.exit_code == 0, result.output
     job.refresh_from_db()
     assert (job.state, job.inserted) == ("succeeded", 4)
+    assert Observation.objects.count() == 4
+
+
+@pytest.mark.django_db(transaction=True)
+@pytest.mark.usefixtures("_signals")
+def test_uplift_worker_first_queues_again_the_import_its_dead_predecessor_left_running(
+    measures: Any, work_activities: Any, process_group_member, settings, tmp_path
+):
+    settings.TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
+    settings.MEDIA_ROOT = tmp_path / "media"
+    job = import_job_create(
+        token=uploads.store([GOOD.encode()]), filename="q1.csv", user=process_group_member
+    )
+    dead = subprocess.Popen([sys.executable, "-c", ""])
+    dead.wait()
+    # The worker died while it ran the job: the job stays running, its task too.
+    ObservationImportJob.objects.filter(pk=job.pk).update(
+        state="running", attempt=1, worker=f"{socket.gethostname()}:{dead.pid}"
+    )
+    DBTaskResult.objects.update(status="RUNNING")
+
+    result = CliRunner().invoke(app, ["worker", "--batch", "--interval", "0"])
+
+    assert result.exit_code == 0, result.output
+    assert f"Import job {job.pk} (q1.csv) queued again: its worker had stopped." in result.output
+    job.refresh_from_db()
+    assert (job.state, job.attempt, job.inserted) == ("succeeded", 2, 4)
     assert Observation.objects.count() == 4
 
 

@@ -14,7 +14,7 @@
   stuck job (stalled: its worker died; or queued with no worker): queue it again, or
   fail it saying who cancelled it (``import_job_retry`` / ``import_job_cancel``). 200
   with the job; 409 when the job is not stuck; 403 unless its creator or allowed to
-  change import jobs.
+  change import jobs. A worker that was only slow is stopped and keeps nothing.
 
 ``POST /api/measurements/imports/`` stays synchronous. Permissions: recording a job
 needs ``measurements.add_observation``; a job is seen by its creator and by whoever
@@ -94,6 +94,11 @@ class ObservationImportJobSerializer(serializers.ModelSerializer):
     waiting_for_worker = serializers.SerializerMethodField(
         help_text="Queued for more than a few seconds: is a worker (`uplift worker`) running?"
     )
+    attempt = serializers.IntegerField(
+        read_only=True,
+        help_text="How many times a worker has started the job: 0 while it waits for the "
+        "first, more once it was run again (or queued again after its worker died).",
+    )
     problems = ProblemSerializer(many=True, read_only=True)
     batch = ObservationImportSerializer(
         read_only=True, allow_null=True, help_text="The import, once the job succeeded."
@@ -114,6 +119,7 @@ class ObservationImportJobSerializer(serializers.ModelSerializer):
             "fraction",
             "stalled",
             "waiting_for_worker",
+            "attempt",
             "inserted",
             "skipped",
             "replaced",
@@ -273,7 +279,8 @@ class ObservationImportJobViewSet(
         operation_id="measurements_import_jobs_cancel",
         summary="Cancel a stuck observation import job",
         description="Only a stuck job (see `retry`). The job ends `failed`, its `message` "
-        "saying who cancelled it; nothing was imported.",
+        "saying who cancelled it; nothing was imported: a worker still running it stops, "
+        "and its import is rolled back.",
         request=None,
         responses={200: ObservationImportJobSerializer, **ACTION_ERRORS},
     )

@@ -3,7 +3,8 @@
 ``uplift worker`` runs the task worker (django-tasks-db's ``db_worker``): background
 work such as observation imports (issue 4) waits in the database until it runs it.
 ``uplift serve`` starts one beside Django's server (``--no-worker`` to run it apart)
-and stops it when the server stops.
+and stops it when the server stops. A worker that starts first queues again the
+import jobs left running by a dead worker of its host (``import_jobs_recover``).
 """
 
 from __future__ import annotations
@@ -90,6 +91,14 @@ def register(app: typer.Typer) -> None:
         setup_django()
         from django.core.management import call_command  # lazy: Django starts only for this command
 
+        from uplift.apps.measurements.services.import_jobs import (
+            import_jobs_recover,  # lazy: Django starts only for this command
+        )
+
+        for job in import_jobs_recover():
+            typer.echo(
+                f"Import job {job.pk} ({job.filename}) queued again: its worker had stopped."
+            )
         call_command("db_worker", interval=interval, batch=batch, reload=False, startup_delay=False)
 
 

@@ -167,9 +167,13 @@ def test_a_stuck_job_cancelled_fails_saying_who_and_keeps_the_file_a_day(
 
     assert cancelled.state == ImportJobState.FAILED
     assert cancelled.finished_at is not None
-    why = "its worker had stopped" if make is stalled else "no worker had started it"
+    why = (
+        "; the worker stopped and nothing was imported."
+        if make is stalled
+        else ": no worker had started it; nothing was imported."
+    )
     assert cancelled.message.startswith("Cancelled by process.group at ")
-    assert cancelled.message.endswith(f": {why}; nothing was imported.")
+    assert cancelled.message.endswith(why)
     assert tasks.progress_get(job_id=job.pk) is None
     assert files() == [f"{job.upload}.upload"]  # back to the uploads: swept in a day
     assert not Observation.objects.exists()

@@ -141,6 +141,12 @@ class ObservationImportJob(models.Model):
     transaction holds SQLite's only writer; ``rows_read`` and ``rows_total`` are written
     when it ends. ``problems`` lists the problems of a refused file as dicts (message,
     file, line, field). A job record, so no history.
+
+    ``attempt`` counts the workers' claims of the job (one per run, issue 4): a worker
+    records its outcome only while the job is still running the attempt it claimed, so a
+    slow worker cannot overwrite a cancellation or a run again. ``worker`` names the
+    process that claimed it last (``host:pid``), so that a worker starting on that host
+    queues again the jobs of a process that is gone (``import_jobs_recover``).
     """
 
     created_by = models.ForeignKey(
@@ -181,6 +187,12 @@ class ObservationImportJob(models.Model):
         related_name="jobs",
     )
     message = models.TextField(blank=True, help_text="The outcome, in plain words.")
+    attempt = models.PositiveIntegerField(
+        default=0, help_text="How many times a worker has started it."
+    )
+    worker = models.CharField(
+        max_length=300, blank=True, help_text="The worker that started it last: host:pid."
+    )
 
     class Meta:
         ordering = ["-created_at", "-pk"]

@@ -7,31 +7,50 @@ Progress: while ``observation_import``'s transaction is open, SQLite lets no oth
 process write, so the rows read so far go to Django's cache (shared by the web and the
 worker processes, see ``CACHES``), at most every ``PROGRESS_INTERVAL`` seconds, never
 to the database; ``progress_get`` reads them back.
+
+A run is the job's only while the job is ``running`` the ``attempt`` the worker
+claimed: a cancellation or a run again (``services.import_jobs``) ends it. The worker
+then must neither record its outcome nor keep what it imported, so its success is
+recorded in the import's own transaction by a conditional ``UPDATE``, which rolls the
+import back when it matches nothing. A stop is also asked through the cache
+(``progress_stop``), since on SQLite the cancellation cannot be written while the
+import holds the only writer: the worker reads it with each progress write and stops
+at once (``ImportJobStopped``: the import rolls back), recording the cancellation
+itself if the web's write has not landed yet.
 """
 
 from __future__ import annotations
 
 import logging
+import os
+import socket
 import time
 from typing import Any
 
 from django.core.cache import cache
+from django.db import transaction
 from django.utils import timezone
 from django_tasks import task
 
 from uplift.apps.measurements import uploads
 from uplift.apps.measurements.choices import ImportJobState
 from uplift.apps.measurements.models import ObservationImportJob
-from uplift.apps.measurements.services.observations import observation_import
+from uplift.apps.measurements.services.observations import (
+    ObservationImportResult,
+    observation_import,
+)
 from uplift.domain.errors import InvalidDocument
 
 __all__ = [
     "PROBLEMS_KEPT",
     "PROGRESS_INTERVAL",
+    "ImportJobStopped",
     "observation_import_job_run",
     "progress_clear",
     "progress_get",
     "progress_requeued",
+    "progress_stop",
+    "worker_name",
 ]
 
 logger = logging.getLogger(__name__)
@@ -41,8 +60,29 @@ PROBLEMS_KEPT = 1000  # problems stored with a refused job (their count is kept 
 _PROGRESS_TTL = 24 * 3600  # seconds a progress entry stays in the cache
 
 
+class ImportJobStopped(Exception):
+    """The worker's run is no longer the job's (cancelled, or run again): raised inside
+    the import's transaction, which rolls back. ``message``: the cancellation to record
+    if the canceller has not recorded it yet; empty for a run again."""
+
+    def __init__(self, message: str = "") -> None:
+        super().__init__(message or "The import job was taken from this worker.")
+        self.message = message
+
+
+def worker_name() -> str:
+    """This process as an import job records its worker: ``host:pid``."""
+    return f"{socket.gethostname()}:{os.getpid()}"
+
+
 def _progress_key(job_id: int) -> str:
     return f"uplift:measurements:import-job:{job_id}:progress"
+
+
+def _stop_key(job_id: int) -> str:
+    # Apart from the progress entry: the worker rewrites that one every half second,
+    # which would wipe a stop written into it meanwhile.
+    return f"uplift:measurements:import-job-stop:{job_id}"
 
 
 def progress_get(*, job_id: int) -> dict[str, Any] | None:
@@ -60,15 +100,40 @@ def progress_requeued(*, job_id: int) -> None:
     cache.set(_progress_key(job_id), entry, timeout=_PROGRESS_TTL)
 
 
-def progress_clear(*, job_id: int) -> None:
-    """Forget a job's progress (it ended)."""
+def progress_clear(*, job_id: int, attempt: int | None = None) -> None:
+    """Forget a job's progress (it ended). With ``attempt`` (a worker's run that ended),
+    only if the entry is that run's: a slow worker does not wipe its successor's."""
+    if attempt is not None:
+        entry = progress_get(job_id=job_id)
+        if entry is not None and entry.get("attempt") != attempt:
+            return
     cache.delete(_progress_key(job_id))
 
 
-class _ProgressWriter:
-    """The progress callback of ``observation_import``: into the cache, throttled."""
+def progress_stop(*, job_id: int, attempt: int, message: str = "") -> None:
+    """Ask the worker running ``attempt`` of the job to stop: it raises
+    ``ImportJobStopped`` at its next progress write, or before its import commits, and
+    records ``message`` (a cancellation) unless it is recorded already. Another attempt
+    ignores it; it expires with the progress entries."""
+    entry = {"attempt": attempt, "message": message}
+    cache.set(_stop_key(job_id), entry, timeout=_PROGRESS_TTL)
 
-    def __init__(self, job_id: int) -> None:
+
+def _stop_asked(job_id: int, attempt: int) -> dict[str, Any] | None:
+    entry = cache.get(_stop_key(job_id))
+    if isinstance(entry, dict) and entry.get("attempt") == attempt:
+        return entry
+    return None
+
+
+class _ProgressWriter:
+    """The progress callback of ``observation_import``: into the cache, throttled; at
+    each write it looks whether its run was stopped, and raises ``ImportJobStopped``
+    (the import's transaction rolls back on any exception)."""
+
+    def __init__(self, job_id: int, attempt: int = 0) -> None:
+        self.job_id = job_id
+        self.attempt = attempt
         self.key = _progress_key(job_id)
         self.written = 0.0
         self.phase = "read"
@@ -78,7 +143,14 @@ class _ProgressWriter:
         if phase == self.phase and now - self.written < PROGRESS_INTERVAL:
             return  # a new phase is written at once
         self.written = now
+        self.check()
         self.write(rows_done, rows_total, phase=phase)
+
+    def check(self) -> None:
+        """Raise ``ImportJobStopped`` if this run was asked to stop."""
+        stop = _stop_asked(self.job_id, self.attempt)
+        if stop is not None:
+            raise ImportJobStopped(str(stop.get("message") or ""))
 
     def write(self, rows_done: int, rows_total: int | None, *, phase: str = "read") -> None:
         self.phase = phase
@@ -87,6 +159,7 @@ class _ProgressWriter:
             "rows_read": rows_done,
             "rows_total": rows_total,
             "at": time.time(),
+            "attempt": self.attempt,
         }
         cache.set(self.key, entry, timeout=_PROGRESS_TTL)
 
@@ -100,75 +173,168 @@ def observation_import_job_run(job_id: int) -> str | None:
     counts and the import and deletes the stored file; a refused file records its
     problems (the first ``PROBLEMS_KEPT``, and their count) and gives the file back as
     an upload (swept in a day), so the import can be tried again with another mapping;
-    an unexpected error fails the job and is logged. The job's own writes are committed
-    apart from the import's transaction, so that other processes see them.
+    an unexpected error fails the job and is logged.
+
+    Each outcome is recorded only while the job still runs the attempt claimed here:
+    a job cancelled or run again meanwhile is not touched (``None``), nor is its file,
+    and what this run imported is rolled back (see the module's docstring). The job's
+    own writes are committed apart from the import's transaction, so that other
+    processes see them, except a success, which commits with the import.
     """
-    claimed = ObservationImportJob.objects.filter(pk=job_id, state=ImportJobState.QUEUED).update(
-        state=ImportJobState.RUNNING, started_at=timezone.now()
-    )
-    if not claimed:
+    attempt = _claim(job_id)
+    if attempt is None:
         return None
+    return _run(job_id, attempt)
+
+
+def _claim(job_id: int) -> int | None:
+    """Take a queued job for this worker: the attempt claimed, or ``None`` if the job
+    is not queued (any more). A compare-and-set on the state and the attempt, so two
+    workers cannot both claim one run."""
+    attempt = (
+        ObservationImportJob.objects.filter(pk=job_id, state=ImportJobState.QUEUED)
+        .values_list("attempt", flat=True)
+        .first()
+    )
+    if attempt is None:
+        return None
+    claimed = ObservationImportJob.objects.filter(
+        pk=job_id, state=ImportJobState.QUEUED, attempt=attempt
+    ).update(
+        state=ImportJobState.RUNNING,
+        started_at=timezone.now(),
+        attempt=attempt + 1,
+        worker=worker_name()[:300],
+    )
+    return attempt + 1 if claimed else None
+
+
+def _record(job_id: int, attempt: int, **fields: Any) -> bool:
+    """Record this run's outcome, if the job still runs it; whether it did."""
+    return bool(
+        ObservationImportJob.objects.filter(
+            pk=job_id, state=ImportJobState.RUNNING, attempt=attempt
+        ).update(finished_at=timezone.now(), **fields)
+    )
+
+
+def _run(job_id: int, attempt: int) -> str | None:
+    """Import the file of ``attempt`` of the job and record the outcome (see
+    ``observation_import_job_run``)."""
     job = ObservationImportJob.objects.select_related("created_by").get(pk=job_id)
-    progress = _ProgressWriter(job.pk)
+    progress = _ProgressWriter(job.pk, attempt)
     progress.write(0, None)
     path = uploads.job_path(job.upload)
-    updated = ["state", "finished_at", "rows_read", "rows_total", "message"]
+    outcome: dict[str, Any]
     try:
-        result = observation_import(
-            path=path,
-            filename=job.filename,
-            mapping=job.mapping,
-            sheet=job.sheet or None,
-            user=job.created_by,
-            replace=job.replace,
-            progress=progress,
-        )
+        # The import is a savepoint of this transaction, which also records the success:
+        # both commit, or neither (a run no longer the job's rolls back its import).
+        with transaction.atomic():
+            result = observation_import(
+                path=path,
+                filename=job.filename,
+                mapping=job.mapping,
+                sheet=job.sheet or None,
+                user=job.created_by,
+                replace=job.replace,
+                progress=progress,
+            )
+            progress.check()  # a stop asked after the last progress write
+            if not _record(job.pk, attempt, **_succeeded(job, result)):
+                raise ImportJobStopped
+    except ImportJobStopped as stop:
+        return _stopped(job, attempt, stop)
     except InvalidDocument as error:
         problems = list(error.problems)
-        job.state = ImportJobState.FAILED
-        job.problems = [
-            {"message": p.message, "file": p.file, "line": p.line, "field": p.field}
-            for p in problems[:PROBLEMS_KEPT]
-        ]
-        job.problems_total = len(problems)
-        job.message = (
-            f"The file was refused; nothing was imported: {len(problems)} "
-            f"problem{'s' if len(problems) != 1 else ''}."
-        )
-        updated += ["problems", "problems_total"]
-        uploads.give_back(job.upload)
+        outcome = {
+            "state": ImportJobState.FAILED,
+            "problems": [
+                {"message": p.message, "file": p.file, "line": p.line, "field": p.field}
+                for p in problems[:PROBLEMS_KEPT]
+            ],
+            "problems_total": len(problems),
+            "message": (
+                f"The file was refused; nothing was imported: {len(problems)} "
+                f"problem{'s' if len(problems) != 1 else ''}."
+            ),
+        }
     except Exception:
         logger.exception("observation import job %s failed", job.pk)
-        job.state = ImportJobState.FAILED
-        job.message = (
-            "The import stopped on an unexpected error; nothing was imported. "
-            "The error is in the worker's log."
-        )
-        uploads.give_back(job.upload)
+        outcome = {
+            "state": ImportJobState.FAILED,
+            "message": (
+                "The import stopped on an unexpected error; nothing was imported. "
+                "The error is in the worker's log."
+            ),
+        }
     else:
-        job.state = ImportJobState.SUCCEEDED
-        job.batch = result.batch
-        job.already_imported = result.already_imported
-        job.inserted, job.skipped, job.replaced = result.inserted, result.skipped, result.replaced
-        job.rows_read = job.rows_total = result.batch.rows
-        if result.already_imported:
-            when = timezone.localtime(result.batch.created_at).strftime("%Y-%m-%d %H:%M")
-            job.message = (
-                f"“{job.filename}” was imported already ({result.batch.filename}, {when}); "
-                "nothing was written."
-            )
-        else:
-            job.message = (
-                f"“{job.filename}” is imported: {result.inserted:,} new, {result.skipped:,} "
-                f"already stored, {result.replaced:,} replaced."
-            )
-        updated += ["batch", "already_imported", "inserted", "skipped", "replaced"]
         path.unlink(missing_ok=True)
-    if job.state == ImportJobState.FAILED:
-        entry = progress_get(job_id=job.pk) or {}
-        job.rows_read = entry.get("rows_read", 0)
-        job.rows_total = entry.get("rows_total")
-    job.finished_at = timezone.now()
-    job.save(update_fields=updated)
-    progress_clear(job_id=job.pk)
-    return str(job.state)
+        progress_clear(job_id=job.pk, attempt=attempt)
+        return str(ImportJobState.SUCCEEDED)
+    entry = progress_get(job_id=job.pk) or {}
+    outcome |= {"rows_read": entry.get("rows_read", 0), "rows_total": entry.get("rows_total")}
+    if not _record(job.pk, attempt, **outcome):
+        _superseded(job, attempt)
+        return None
+    uploads.give_back(job.upload)
+    progress_clear(job_id=job.pk, attempt=attempt)
+    return str(ImportJobState.FAILED)
+
+
+def _succeeded(job: ObservationImportJob, result: ObservationImportResult) -> dict[str, Any]:
+    """The fields of a job that succeeded with ``result``."""
+    if result.already_imported:
+        when = timezone.localtime(result.batch.created_at).strftime("%Y-%m-%d %H:%M")
+        message = (
+            f"“{job.filename}” was imported already ({result.batch.filename}, {when}); "
+            "nothing was written."
+        )
+    else:
+        message = (
+            f"“{job.filename}” is imported: {result.inserted:,} new, {result.skipped:,} "
+            f"already stored, {result.replaced:,} replaced."
+        )
+    return {
+        "state": ImportJobState.SUCCEEDED,
+        "batch": result.batch,
+        "already_imported": result.already_imported,
+        "inserted": result.inserted,
+        "skipped": result.skipped,
+        "replaced": result.replaced,
+        "rows_read": result.batch.rows,
+        "rows_total": result.batch.rows,
+        "message": message,
+    }
+
+
+def _stopped(job: ObservationImportJob, attempt: int, stop: ImportJobStopped) -> str | None:
+    """This run was stopped and its import rolled back. A cancellation is recorded here
+    unless its canceller did it already (on SQLite it waits for this transaction's end):
+    the same message, so whichever writes second changes nothing."""
+    entry = progress_get(job_id=job.pk) or {}
+    if stop.message and _record(
+        job.pk,
+        attempt,
+        state=ImportJobState.FAILED,
+        message=stop.message,
+        rows_read=entry.get("rows_read", 0),
+        rows_total=entry.get("rows_total"),
+    ):
+        logger.info("observation import job %s: cancelled while it ran; stopped", job.pk)
+        uploads.give_back(job.upload)
+        progress_clear(job_id=job.pk, attempt=attempt)
+        return str(ImportJobState.FAILED)
+    _superseded(job, attempt)
+    return None
+
+
+def _superseded(job: ObservationImportJob, attempt: int) -> None:
+    """The job was cancelled or run again while this run went: leave it, and its file,
+    as the others left them."""
+    logger.warning(
+        "observation import job %s: attempt %s was cancelled or run again meanwhile; "
+        "nothing of it was kept",
+        job.pk,
+        attempt,
+    )
+    progress_clear(job_id=job.pk, attempt=attempt)

@@ -15,14 +15,22 @@ not running.
 Such a job is *stuck*, and only then may its creator (or whoever may change import
 jobs) run it again (``import_job_retry``: queued again and enqueued) or cancel it
 (``import_job_cancel``: failed, with who cancelled it). Both are safe because the
-import is one transaction: a dead worker's rows were rolled back with it. Reads of
-jobs (``import_jobs_visible_to``, ``import_job_get``) are in ``selectors``.
+import is one transaction: a dead worker's rows were rolled back with it. A worker
+that was only slow is stopped: both change the job only while it runs the attempt
+they saw, and ask its worker to stop (``tasks.progress_stop``); that worker then
+rolls its import back and records nothing but the cancellation (``tasks``).
+
+A worker that starts queues again the jobs of a dead worker of its own host
+(``import_jobs_recover``, called by ``uplift worker``): it need not wait for the
+stall. Reads of jobs (``import_jobs_visible_to``, ``import_job_get``) are in
+``selectors``.
 """
 
 from __future__ import annotations
 
 import logging
 import os
+import socket
 import time
 from collections.abc import Mapping
 from dataclasses import dataclass
@@ -31,6 +39,7 @@ from typing import Any
 
 from django.core.exceptions import PermissionDenied
 from django.db import transaction
+from django.db.models import Q
 from django.utils import timezone
 
 from uplift.apps.measurements import uploads
@@ -42,6 +51,7 @@ from uplift.apps.measurements.tasks import (
     progress_clear,
     progress_get,
     progress_requeued,
+    progress_stop,
 )
 
 __all__ = [
@@ -55,6 +65,7 @@ __all__ = [
     "import_job_may_act",
     "import_job_progress",
     "import_job_retry",
+    "import_jobs_recover",
 ]
 
 logger = logging.getLogger(__name__)
@@ -231,7 +242,10 @@ def import_job_retry(*, job: ObservationImportJob, user: User) -> ObservationImp
     Stuck: running without progress for ``STALL_AFTER`` (its worker died: the import's
     transaction, and every row it wrote, died with it) or queued longer than
     ``WORKER_WAIT``. A job run twice is harmless besides: claiming it is a
-    compare-and-set on ``queued``, and the same bytes are never imported twice.
+    compare-and-set on ``queued``, and the same bytes are never imported twice. A
+    stalled job's worker, if only slow, is asked to stop (``progress_stop``); whatever
+    it does, it can neither record its outcome nor keep its rows: the job no longer
+    runs the attempt it claimed.
 
     Raises ``PermissionDenied`` unless ``import_job_may_act``; ``ImportJobStateError``
     when the job is not stuck, changed meanwhile, or its file is gone (cancel it then).
@@ -241,7 +255,11 @@ def import_job_retry(*, job: ObservationImportJob, user: User) -> ObservationImp
         raise ImportJobStateError(
             "The file of this import is gone: cancel it and import the file again.", "state"
         )
-    claimed = ObservationImportJob.objects.filter(pk=job.pk, state=state).update(
+    if state == ImportJobState.RUNNING:
+        progress_stop(job_id=job.pk, attempt=job.attempt)
+    claimed = ObservationImportJob.objects.filter(
+        pk=job.pk, state=state, attempt=job.attempt
+    ).update(
         state=ImportJobState.QUEUED,
         started_at=None,
         message=f"Run again by {_who(user)} at {_now_text()}.",
@@ -249,36 +267,44 @@ def import_job_retry(*, job: ObservationImportJob, user: User) -> ObservationImp
     if not claimed:
         raise ImportJobStateError("The import changed meanwhile: reload its page.", "state")
     logger.info("observation import job %s run again by %s", job.pk, user.get_username())
-    job_id = job.pk
+    _requeue_on_commit(job.pk)
+    job.refresh_from_db()
+    return job
+
+
+def _requeue_on_commit(job_id: int) -> None:
+    """Once committed, the job's queued time is now, and it is enqueued."""
     # The new queued time first: the immediate backend runs the task in the next callback.
     transaction.on_commit(lambda: progress_requeued(job_id=job_id))
     transaction.on_commit(lambda: _enqueue(job_id))
-    job.refresh_from_db()
-    return job
 
 
 @transaction.atomic
 def import_job_cancel(*, job: ObservationImportJob, user: User) -> ObservationImportJob:
     """Fail a stuck ``job`` (see ``import_job_retry``), saying who cancelled it; its file
     goes back to the uploads (swept in a day). Nothing was imported: a dead worker's
-    transaction was rolled back. Return the job reloaded.
+    transaction was rolled back, and a slow one is stopped (``progress_stop``) and
+    cannot commit its import once the job is no longer its. Return the job reloaded.
+
+    A running job's worker may record this very cancellation first (on SQLite this
+    update waits for the worker's transaction, and the worker writes it then): the
+    same message, so whichever comes second finds it recorded and writes it again.
 
     Raises ``PermissionDenied`` unless ``import_job_may_act``; ``ImportJobStateError``
     when the job is not stuck or changed meanwhile.
     """
     state = _stuck_checked(job, user, "cancel")
-    claimed = ObservationImportJob.objects.filter(pk=job.pk, state=state).update(
-        state=ImportJobState.FAILED,
-        finished_at=timezone.now(),
-        message=(
-            f"Cancelled by {_who(user)} at {_now_text()}: "
-            + (
-                "its worker had stopped"
-                if state == ImportJobState.RUNNING
-                else "no worker had started it"
-            )
-            + "; nothing was imported."
-        ),
+    cancelled = f"Cancelled by {_who(user)} at {_now_text()}"
+    if state == ImportJobState.RUNNING:
+        message = f"{cancelled}; the worker stopped and nothing was imported."
+        progress_stop(job_id=job.pk, attempt=job.attempt, message=message)
+    else:
+        message = f"{cancelled}: no worker had started it; nothing was imported."
+    recorded_by_worker = Q(state=ImportJobState.FAILED, message=message)
+    claimed = (
+        ObservationImportJob.objects.filter(pk=job.pk, attempt=job.attempt)
+        .filter(Q(state=state) | recorded_by_worker)
+        .update(state=ImportJobState.FAILED, finished_at=timezone.now(), message=message)
     )
     if not claimed:
         raise ImportJobStateError("The import changed meanwhile: reload its page.", "state")
@@ -292,3 +318,62 @@ def import_job_cancel(*, job: ObservationImportJob, user: User) -> ObservationIm
 
 def _now_text() -> str:
     return timezone.localtime().strftime("%Y-%m-%d %H:%M")
+
+
+def import_jobs_recover() -> list[ObservationImportJob]:
+    """Queue again the running jobs whose worker was a process of this host that is
+    gone; return them. Called when a worker starts (``uplift worker``, and so the one
+    of ``uplift serve``): a dead worker's job need not wait ``STALL_AFTER`` to be
+    reported stalled, then for someone to run it again.
+
+    Safe: the dead worker's import rolled back with its transaction, and each job is
+    queued again by a compare-and-set on its state, attempt and worker, so two workers
+    starting at once queue it once. Jobs of other hosts (whose processes cannot be
+    looked at from here) are left to the stalled path (``import_job_retry``). A process
+    id reused by a new process since leaves its job to that path too.
+    """
+    host = socket.gethostname()
+    recovered = []
+    running = ObservationImportJob.objects.filter(
+        state=ImportJobState.RUNNING, worker__startswith=f"{host}:"
+    )
+    for job in running:
+        if not _worker_gone(job.worker.rpartition(":")[2]):
+            continue
+        with transaction.atomic():
+            requeued = ObservationImportJob.objects.filter(
+                pk=job.pk, state=ImportJobState.RUNNING, attempt=job.attempt, worker=job.worker
+            ).update(
+                state=ImportJobState.QUEUED,
+                started_at=None,
+                message=(
+                    f"Queued again at {_now_text()}: its worker ({job.worker}) had stopped "
+                    "before the import ended; nothing of that run was stored."
+                ),
+            )
+            if not requeued:
+                continue
+            _requeue_on_commit(job.pk)
+        logger.warning(
+            "observation import job %s queued again: its worker %s is gone", job.pk, job.worker
+        )
+        job.refresh_from_db()
+        recovered.append(job)
+    return recovered
+
+
+def _worker_gone(pid_text: str) -> bool:
+    """Whether no process of this host has the id ``pid_text`` (a job's ``worker``)."""
+    try:
+        pid = int(pid_text)
+    except ValueError:
+        return False  # not a worker name we wrote: leave the job to the stalled path
+    if pid <= 0:
+        return False
+    try:
+        os.kill(pid, 0)  # signal 0: only asks whether the process exists
+    except ProcessLookupError:
+        return True
+    except PermissionError:  # it exists, as another user's process
+        return False
+    return False
