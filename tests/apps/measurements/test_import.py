@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import Any
 
 import openpyxl
+import psycopg
 import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
@@ -624,3 +625,44 @@ def test_a_big_file_with_one_duplicate_names_both_lines() -> None:
         (20_002, "observed_at", "the same measure, work activity and time as line 2")
     ]
     assert_nothing_written()
+
+
+def _waits_for(table: str) -> bool:
+    """Whether another connection, reading ``table`` now, would wait for a lock (it
+    gives up after a short lock timeout)."""
+    settings = connection.settings_dict
+    with psycopg.connect(
+        host=settings["HOST"] or None,
+        port=settings["PORT"] or None,
+        user=settings["USER"] or None,
+        dbname=settings["NAME"],
+        autocommit=True,
+    ) as other:
+        other.execute("SET lock_timeout = '300ms'")
+        try:
+            other.execute(f"SELECT count(*) FROM {table}")  # noqa: S608  (our table names)
+        except psycopg.errors.LockNotAvailable:
+            return True
+    return False
+
+
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="PostgreSQL's locks")
+def test_the_load_locks_the_tables_its_keys_refer_to_only_after_the_reading(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """Setting the foreign keys aside locks measures, work activities and imports whole
+    until the commit: not while the file is read, only for the write and the builds."""
+    monkeypatch.setattr(observation_services, "LOAD_MIN_BYTES", 0)
+    seen: dict[str, tuple[bool, bool]] = {}
+
+    def progress(phase: str, done: int, total: int | None) -> None:
+        if phase not in seen:
+            seen[phase] = (
+                _waits_for("measurements_measure"),
+                _waits_for("organization_workactivity"),
+            )
+
+    observation_import(data=GOOD.encode(), filename="q1.csv", progress=progress)
+
+    assert seen["read"] == (False, False)
+    assert seen["write"] == (True, True)

@@ -16,7 +16,10 @@ Two ways to land the rows, chosen per import:
   index, unique and foreign-key constraint; SQLite: the plain indexes, since its unique
   constraint and foreign keys belong to the table). The table is locked against other
   readers and writers meanwhile (PostgreSQL ``ACCESS EXCLUSIVE``), which only an empty
-  table can afford.
+  table can afford. On PostgreSQL, dropping the foreign keys also locks the tables they
+  refer to (measures, work activities, imports) until the commit, so they are set aside
+  only once the file is read and checked: for the write and the index builds, not the
+  reading (a refused file locks none of them).
 - **merge** (otherwise): the rows go into a temporary staging table; one
   ``INSERT … SELECT … ON CONFLICT DO NOTHING`` (SQLite: ``INSERT OR IGNORE``) adds the
   new ones, so overlapping data is not duplicated; only if some keys were stored
@@ -411,21 +414,7 @@ class _PostgresWriter(_Writer):
         if self.load:
             # Memory for building the indexes again (this transaction only).
             cursor.execute(f"SET LOCAL maintenance_work_mem = '{_PG_INDEX_MEMORY}'")
-            # Dropping a foreign key alters the referenced tables too, which PostgreSQL
-            # refuses while they have deferred checks pending (the import row's own):
-            # run those now, then defer again (Django's foreign keys are all deferred).
-            cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")
-            cursor.execute("SET CONSTRAINTS ALL DEFERRED")
-            self._set_aside_indexes()  # the COPY starts in expect(), after the reading
-            if self._freeze:
-                # Emptied in this transaction, the table takes its rows frozen (COPY
-                # FREEZE) and marked all-visible: the index builds and later reads check
-                # no visibility, and no vacuum rewrites every page later to freeze them.
-                # About 1 s less to build the indexes at 5 million rows. (Rows committed
-                # frozen are visible to older snapshots too: nobody had any in an empty
-                # table.)
-                cursor.execute(f"TRUNCATE {table}")
-            return
+            return  # indexes and keys are set aside in expect(), after the reading
         cursor.execute(f"DROP TABLE IF EXISTS {_STAGE}")
         cursor.execute(
             f"CREATE TEMPORARY TABLE {_STAGE} (line bigint, measure_id bigint, "
@@ -449,6 +438,10 @@ class _PostgresWriter(_Writer):
         the sequence.
         """
         cursor = self._cursor
+        # Only now, after the reading: dropping a foreign key locks the table it refers
+        # to whole (measures, work activities, imports) until the commit, and every page
+        # reading those waits meanwhile.
+        self._set_aside_for_load()
         cursor.execute("SELECT pg_get_serial_sequence(%s, 'id')", [self.table])
         sequence = cursor.fetchone()[0]
         columns = "measure_id, work_activity_id, observed_at, value, source, batch_id"
@@ -458,6 +451,22 @@ class _PostgresWriter(_Writer):
             cursor.execute("SELECT setval(%s, %s)", [sequence, self._first_id + rows - 1])
             columns = "id, " + columns
         self._open_copy(connection.ops.quote_name(self.table), columns, freeze=self._freeze)
+
+    def _set_aside_for_load(self) -> None:
+        cursor = self._cursor
+        # Dropping a foreign key alters the referenced tables too, which PostgreSQL
+        # refuses while they have deferred checks pending (the import row's own): run
+        # those now, then defer again (Django's foreign keys are all deferred).
+        cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")
+        cursor.execute("SET CONSTRAINTS ALL DEFERRED")
+        self._set_aside_indexes()
+        if self._freeze:
+            # Emptied in this transaction, the table takes its rows frozen (COPY FREEZE)
+            # and marked all-visible: the index builds and later reads check no
+            # visibility, and no vacuum rewrites every page later to freeze them. About
+            # 1 s less to build the indexes at 5 million rows. (Rows committed frozen
+            # are visible to older snapshots too: nobody had any in an empty table.)
+            cursor.execute(f"TRUNCATE {connection.ops.quote_name(self.table)}")
 
     def _set_aside_indexes(self) -> None:
         """Drop the table's indexes and constraints, remembering how to build them again.
