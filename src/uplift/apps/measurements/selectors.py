@@ -790,8 +790,15 @@ def objective_status(objective: Objective) -> ObjectiveStatus:
 
 def import_jobs_visible_to(user: Any) -> QuerySet[ObservationImportJob]:
     """The import jobs ``user`` may see: their own; every job with
-    ``measurements.view_observationimport``; none for an anonymous user."""
-    jobs = ObservationImportJob.objects.select_related("created_by", "batch")
+    ``measurements.view_observationimport``; none for an anonymous user.
+
+    A job's import (``batch``) is prefetched, not joined: a running job has none, so
+    reading it makes no query, and a join would wait for the import (issue 4).
+    PostgreSQL's first load into the empty table sets the observations' foreign keys
+    aside, which locks the imports table whole until the import commits, so a polled
+    job page or API detail never moved; SQLite's in-memory test database refused the
+    join while the import's row was uncommitted."""
+    jobs = ObservationImportJob.objects.select_related("created_by").prefetch_related("batch")
     if not user.is_authenticated:
         return jobs.none()
     if user.has_perm("measurements.view_observationimport"):
