@@ -246,6 +246,25 @@ def test_a_service_added_gets_its_scorecard_kept_and_one_removed_loses_it(
     assert review.history.count() == 2  # one record for the change, not one per service
 
 
+def test_the_history_names_the_services_before_and_after(
+    review: Review, steering: User, evidence_service: Service, other_service: Service
+) -> None:
+    third = ServiceFactory(slug="backup", name="Backup")
+    opened = {s.name for s in review.services.all()}
+    services.review_update(
+        actor=steering, review=review, data={"services": [evidence_service, third]}
+    )
+    entries = review_history(review)
+    [change] = entries[0].changes
+    assert (change.field, change.old, change.new) == (
+        "services",
+        ", ".join(sorted(opened)),
+        ", ".join(sorted([evidence_service.name, "Backup"])),
+    )
+    created = review.history.earliest("history_date")
+    assert {link.service.name for link in created.services.all()} == opened
+
+
 def test_a_service_with_decisions_stays_in_the_review(
     review: Review, decision: Decision, steering: User, other_service: Service
 ) -> None:

@@ -19,8 +19,8 @@ from typing import Any
 from django.db.models import Count, Q, QuerySet
 from django.utils.dateparse import parse_date, parse_datetime
 
-from uplift.apps.common.templatetags.history import history_rows
 from uplift.apps.service_portfolio.models import Decision, Review, Service
+from uplift.apps.service_portfolio.selectors_history import record_changes
 
 __all__ = [
     "SHORTFALL_STATUSES",
@@ -353,23 +353,28 @@ class ReviewHistoryEntry:
 
 
 def review_history(review: Review, *, limit: int = 200) -> list[ReviewHistoryEntry]:
-    """The review's changes field by field and its decisions' records (recorded, became a
-    proposal), newest first, at most ``limit``. Three queries."""
+    """The review's changes field by field (its services by name) and its decisions'
+    records (recorded, became a proposal), newest first, at most ``limit``. Five queries."""
     records = list(
         review.history.select_related("history_user").order_by("-history_date", "-history_id")[
             : limit + 1
         ]
     )
+    changes = record_changes(records)  # the services reviewed by name, before → after
     entries = [
         ReviewHistoryEntry(
-            row.when,
-            row.who,
+            record.history_date,
+            record.history_user,
             "Review",
-            row.action,
-            row.reason,
-            tuple(change for change in row.changes if change.field not in _UNSHOWN),
+            _ACTIONS.get(record.history_type, record.history_type),
+            record.history_change_reason or "",
+            tuple(
+                change
+                for change in changes.get(record.history_id, ())
+                if change.field not in _UNSHOWN
+            ),
         )
-        for row in history_rows(records, has_baseline=len(records) > limit)
+        for record in records[:limit]
     ]
     numbers = {
         pk: n

@@ -33,7 +33,8 @@ class Review(models.Model):
     created_at = models.DateTimeField(auto_now_add=True)
     closed_at = models.DateTimeField(null=True, blank=True)
     version = models.PositiveIntegerField(default=1)
-    history = HistoricalRecords()
+    # The services reviewed are kept in each record (before → after in the history).
+    history = HistoricalRecords(m2m_fields=["services"])
 
     class Meta:
         ordering = ["-held_on", "-pk"]

@@ -55,6 +55,7 @@ from uplift.apps.service_portfolio.selectors_reviews import (
     snapshot_services,
 )
 from uplift.apps.service_portfolio.selectors_scorecard import portfolio_scorecards
+from uplift.apps.service_portfolio.services.links import links_record_creation, links_set
 
 __all__ = [
     "REVIEW_FIELDS",
@@ -297,7 +298,8 @@ def review_open(
     )
     record_actor(review, actor, f"Opened with {len(reviewed)} service(s)")
     review.save(force_insert=True)
-    review.services.set(reviewed)
+    links_set(review, {"services": reviewed})
+    links_record_creation(review)  # the first record names the services reviewed
     return review
 
 
@@ -384,11 +386,8 @@ def review_update(
         snapshot["services"] = kept
         locked.opening_snapshot = snapshot
         fields.append("opening_snapshot")
-        # One history record for the whole change (the save's), not one per m2m change.
-        setattr(locked, "skip_history_when_saving", True)  # noqa: B010  (simple-history's hook)
-        locked.services.remove(*removed)
-        locked.services.add(*added)
-        delattr(locked, "skip_history_when_saving")
+        # One history record for the whole change (the save's): services before → after.
+        links_set(locked, {"services": new_services or []})  # given: services changed
     locked.version += 1
     reason = "Changed: " + ", ".join(_LABELS[name] for name in changed)
     record_actor(locked, actor, reason)
