@@ -10,6 +10,7 @@ import) and anonymous.
 
 from __future__ import annotations
 
+import threading
 import time
 from datetime import timedelta
 from pathlib import Path
@@ -19,6 +20,7 @@ import pytest
 from django.contrib.auth.models import Permission, User
 from django.core.cache import cache
 from django.core.exceptions import PermissionDenied
+from django.db import connection, connections, transaction
 from django.urls import reverse
 from django.utils import timezone
 from django_tasks_db.models import DBTaskResult
@@ -388,3 +390,42 @@ def test_a_finished_job_is_a_409_saying_why_and_stays_as_it_was(
     assert shown.status_code == done.status_code == 409
     assert "This import is finished: only an import that stalled" in done.content.decode()
     assert snapshot(job) == before
+
+
+@pytest.mark.skipif(connection.vendor != "sqlite", reason="SQLite's one writer")
+@pytest.mark.django_db(transaction=True)
+@pytest.mark.parametrize("act", ["cancel", "retry"])
+def test_a_worker_holding_sqlites_writer_gets_an_answer_not_an_error(
+    process_group_member: User, act: str, settings: Any
+) -> None:
+    """A hung worker inside its import holds SQLite's only writer: the action asks it to
+    stop (through the cache) and says so, instead of failing after the 30 s timeout."""
+    # Committed at once here: queued in the database, not run by the immediate backend.
+    settings.TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
+    job = stalled(process_group_member)
+    holding, release = threading.Event(), threading.Event()
+
+    def worker() -> None:  # another connection, in a write transaction, like an import
+        try:
+            with transaction.atomic():
+                ObservationImport.objects.create(filename="held.csv", sha256="h" * 64)
+                holding.set()
+                release.wait(10)
+        finally:
+            connections.close_all()
+
+    thread = threading.Thread(target=worker)
+    thread.start()
+    try:
+        assert holding.wait(10)
+        action = import_job_cancel if act == "cancel" else import_job_retry
+        with pytest.raises(ImportJobStateError, match="worker holds the database"):
+            action(job=job, user=process_group_member)
+    finally:
+        release.set()
+        thread.join()
+    assert tasks._stop_asked(job.pk, job.attempt) is not None  # the worker will stop
+    job.refresh_from_db()
+    assert job.state == ImportJobState.RUNNING  # nothing changed meanwhile
+    # Once the writer is free, the action goes through.
+    action(job=job, user=process_group_member)

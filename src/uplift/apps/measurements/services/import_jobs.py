@@ -32,14 +32,15 @@ import logging
 import os
 import socket
 import time
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import timedelta
 from typing import Any
 
 from django.core.exceptions import PermissionDenied
-from django.db import transaction
-from django.db.models import Q
+from django.db import OperationalError, connection, transaction
+from django.db.models import Q, QuerySet
 from django.utils import timezone
 
 from uplift.apps.measurements import uploads
@@ -257,9 +258,9 @@ def import_job_retry(*, job: ObservationImportJob, user: User) -> ObservationImp
         )
     if state == ImportJobState.RUNNING:
         progress_stop(job_id=job.pk, attempt=job.attempt)
-    claimed = ObservationImportJob.objects.filter(
-        pk=job.pk, state=state, attempt=job.attempt
-    ).update(
+    claimed = _job_update(
+        ObservationImportJob.objects.filter(pk=job.pk, state=state, attempt=job.attempt),
+        busy="It was asked to stop: run it again in a moment.",
         state=ImportJobState.QUEUED,
         started_at=None,
         message=f"Run again by {_who(user)} at {_now_text()}.",
@@ -270,6 +271,45 @@ def import_job_retry(*, job: ObservationImportJob, user: User) -> ObservationImp
     _requeue_on_commit(job.pk)
     job.refresh_from_db()
     return job
+
+
+# How long a cancel or a run again waits for SQLite's writer: a live worker lets go
+# within a progress step or two once asked to stop; a hung one could hold it for good.
+BUSY_WAIT_MS = 5000
+
+
+def _job_update(rows: QuerySet[ObservationImportJob], *, busy: str, **fields: Any) -> int:
+    """``rows.update(**fields)``; ``ImportJobStateError`` saying ``busy`` when the
+    database stays locked. On SQLite a running import holds the only writer until it
+    ends, and the worker stops at its next step once asked (``progress_stop``): the
+    update waits ``BUSY_WAIT_MS`` for it, not the connection's 30 s, then answers
+    instead of failing the request."""
+    try:
+        with _busy_wait(BUSY_WAIT_MS), transaction.atomic():
+            return rows.update(**fields)
+    except OperationalError as error:
+        if "locked" not in str(error):  # SQLite: "database is locked" (or "table")
+            raise
+        raise ImportJobStateError(
+            f"The import's worker holds the database. {busy}", "state"
+        ) from None
+
+
+@contextmanager
+def _busy_wait(milliseconds: int) -> Iterator[None]:
+    """On SQLite, wait at most ``milliseconds`` for a lock meanwhile (then as before)."""
+    if connection.vendor != "sqlite":
+        yield
+        return
+    with connection.cursor() as cursor:
+        cursor.execute("PRAGMA busy_timeout")
+        before = int(cursor.fetchone()[0])
+        cursor.execute(f"PRAGMA busy_timeout = {int(milliseconds)}")
+    try:
+        yield
+    finally:
+        with connection.cursor() as cursor:
+            cursor.execute(f"PRAGMA busy_timeout = {before}")
 
 
 def _requeue_on_commit(job_id: int) -> None:
@@ -301,10 +341,15 @@ def import_job_cancel(*, job: ObservationImportJob, user: User) -> ObservationIm
     else:
         message = f"{cancelled}: no worker had started it; nothing was imported."
     recorded_by_worker = Q(state=ImportJobState.FAILED, message=message)
-    claimed = (
-        ObservationImportJob.objects.filter(pk=job.pk, attempt=job.attempt)
-        .filter(Q(state=state) | recorded_by_worker)
-        .update(state=ImportJobState.FAILED, finished_at=timezone.now(), message=message)
+    claimed = _job_update(
+        ObservationImportJob.objects.filter(pk=job.pk, attempt=job.attempt).filter(
+            Q(state=state) | recorded_by_worker
+        ),
+        busy="It was asked to stop and records the cancellation itself: reload this page "
+        "in a moment.",
+        state=ImportJobState.FAILED,
+        finished_at=timezone.now(),
+        message=message,
     )
     if not claimed:
         raise ImportJobStateError("The import changed meanwhile: reload its page.", "state")
