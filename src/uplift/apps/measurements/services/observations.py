@@ -463,9 +463,10 @@ class _PostgresWriter(_Writer):
         if self._freeze:
             # Emptied in this transaction, the table takes its rows frozen (COPY FREEZE)
             # and marked all-visible: the index builds and later reads check no
-            # visibility, and no vacuum rewrites every page later to freeze them. About
-            # 1 s less to build the indexes at 5 million rows. (Rows committed frozen
-            # are visible to older snapshots too: nobody had any in an empty table.)
+            # visibility, and no vacuum rewrites every page later to freeze them. The
+            # index builds take 0.25 s less at 5 million rows (4.74 s against 5.0 s,
+            # medians of six alternated runs). (Rows committed frozen are visible to
+            # older snapshots too: nobody had any in an empty table.)
             cursor.execute(f"TRUNCATE {connection.ops.quote_name(self.table)}")
 
     def _set_aside_indexes(self) -> None:
