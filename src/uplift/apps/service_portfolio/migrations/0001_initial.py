@@ -8,1463 +8,516 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
+
     initial = True
 
     dependencies = [
-        ("improvements", "0002_proposal_source_service_review"),
-        ("measurements", "0002_observation_measure_no_own_index"),
-        ("organization", "0002_process_assets"),
+        ('improvements', '0002_proposal_source_service_review'),
+        ('measurements', '0002_observation_measure_no_own_index'),
+        ('organization', '0002_process_assets'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
     operations = [
         migrations.CreateModel(
-            name="HistoricalPolicy",
+            name='HistoricalPolicy',
             fields=[
-                (
-                    "id",
-                    models.BigIntegerField(
-                        auto_created=True, blank=True, db_index=True, verbose_name="ID"
-                    ),
-                ),
-                ("slug", models.SlugField(max_length=100)),
-                ("name", models.CharField(max_length=200)),
-                ("statement", models.TextField(help_text="What the policy requires.")),
-                ("review_due", models.DateField(help_text="When the policy is next reviewed.")),
-                ("active", models.BooleanField(default=True)),
-                ("version", models.PositiveIntegerField(default=1)),
-                ("history_id", models.AutoField(primary_key=True, serialize=False)),
-                ("history_date", models.DateTimeField(db_index=True)),
-                ("history_change_reason", models.CharField(max_length=100, null=True)),
-                (
-                    "history_type",
-                    models.CharField(
-                        choices=[("+", "Created"), ("~", "Changed"), ("-", "Deleted")], max_length=1
-                    ),
-                ),
-                (
-                    "history_user",
-                    models.ForeignKey(
-                        null=True,
-                        on_delete=django.db.models.deletion.SET_NULL,
-                        related_name="+",
-                        to=settings.AUTH_USER_MODEL,
-                    ),
-                ),
-                (
-                    "owner",
-                    models.ForeignKey(
-                        blank=True,
-                        db_constraint=False,
-                        null=True,
-                        on_delete=django.db.models.deletion.DO_NOTHING,
-                        related_name="+",
-                        to=settings.AUTH_USER_MODEL,
-                    ),
-                ),
+                ('id', models.BigIntegerField(auto_created=True, blank=True, db_index=True, verbose_name='ID')),
+                ('slug', models.SlugField(max_length=100)),
+                ('name', models.CharField(max_length=200)),
+                ('statement', models.TextField(help_text='What the policy requires.')),
+                ('review_due', models.DateField(help_text='When the policy is next reviewed.')),
+                ('active', models.BooleanField(default=True)),
+                ('version', models.PositiveIntegerField(default=1)),
+                ('history_id', models.AutoField(primary_key=True, serialize=False)),
+                ('history_date', models.DateTimeField(db_index=True)),
+                ('history_change_reason', models.CharField(max_length=100, null=True)),
+                ('history_type', models.CharField(choices=[('+', 'Created'), ('~', 'Changed'), ('-', 'Deleted')], max_length=1)),
+                ('history_user', models.ForeignKey(null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL)),
+                ('owner', models.ForeignKey(blank=True, db_constraint=False, null=True, on_delete=django.db.models.deletion.DO_NOTHING, related_name='+', to=settings.AUTH_USER_MODEL)),
             ],
             options={
-                "verbose_name": "historical policy",
-                "verbose_name_plural": "historical policies",
-                "ordering": ("-history_date", "-history_id"),
-                "get_latest_by": ("history_date", "history_id"),
+                'verbose_name': 'historical policy',
+                'verbose_name_plural': 'historical policies',
+                'ordering': ('-history_date', '-history_id'),
+                'get_latest_by': ('history_date', 'history_id'),
             },
             bases=(simple_history.models.HistoricalChanges, models.Model),
         ),
         migrations.CreateModel(
-            name="HistoricalReview",
+            name='HistoricalReview',
             fields=[
-                (
-                    "id",
-                    models.BigIntegerField(
-                        auto_created=True, blank=True, db_index=True, verbose_name="ID"
-                    ),
-                ),
-                ("title", models.CharField(max_length=200)),
-                (
-                    "kind",
-                    models.CharField(
-                        choices=[
-                            ("service_alignment", "Service alignment review"),
-                            ("portfolio", "Portfolio review"),
-                        ],
-                        max_length=24,
-                    ),
-                ),
-                ("held_on", models.DateField()),
-                (
-                    "state",
-                    models.CharField(
-                        choices=[("open", "Open"), ("closed", "Closed")],
-                        default="open",
-                        max_length=8,
-                    ),
-                ),
-                ("notes", models.TextField(blank=True)),
-                ("opening_snapshot", models.JSONField(blank=True, default=dict)),
-                ("created_at", models.DateTimeField(blank=True, editable=False)),
-                ("closed_at", models.DateTimeField(blank=True, null=True)),
-                ("version", models.PositiveIntegerField(default=1)),
-                ("history_id", models.AutoField(primary_key=True, serialize=False)),
-                ("history_date", models.DateTimeField(db_index=True)),
-                ("history_change_reason", models.CharField(max_length=100, null=True)),
-                (
-                    "history_type",
-                    models.CharField(
-                        choices=[("+", "Created"), ("~", "Changed"), ("-", "Deleted")], max_length=1
-                    ),
-                ),
-                (
-                    "chair",
-                    models.ForeignKey(
-                        blank=True,
-                        db_constraint=False,
-                        null=True,
-                        on_delete=django.db.models.deletion.DO_NOTHING,
-                        related_name="+",
-                        to=settings.AUTH_USER_MODEL,
-                    ),
-                ),
-                (
-                    "created_by",
-                    models.ForeignKey(
-                        blank=True,
-                        db_constraint=False,
-                        null=True,
-                        on_delete=django.db.models.deletion.DO_NOTHING,
-                        related_name="+",
-                        to=settings.AUTH_USER_MODEL,
-                    ),
-                ),
-                (
-                    "history_user",
-                    models.ForeignKey(
-                        null=True,
-                        on_delete=django.db.models.deletion.SET_NULL,
-                        related_name="+",
-                        to=settings.AUTH_USER_MODEL,
-                    ),
-                ),
+                ('id', models.BigIntegerField(auto_created=True, blank=True, db_index=True, verbose_name='ID')),
+                ('title', models.CharField(max_length=200)),
+                ('kind', models.CharField(choices=[('service_alignment', 'Service alignment review'), ('portfolio', 'Portfolio review')], max_length=24)),
+                ('held_on', models.DateField()),
+                ('state', models.CharField(choices=[('open', 'Open'), ('closed', 'Closed')], default='open', max_length=8)),
+                ('notes', models.TextField(blank=True)),
+                ('opening_snapshot', models.JSONField(blank=True, default=dict)),
+                ('created_at', models.DateTimeField(blank=True, editable=False)),
+                ('closed_at', models.DateTimeField(blank=True, null=True)),
+                ('version', models.PositiveIntegerField(default=1)),
+                ('history_id', models.AutoField(primary_key=True, serialize=False)),
+                ('history_date', models.DateTimeField(db_index=True)),
+                ('history_change_reason', models.CharField(max_length=100, null=True)),
+                ('history_type', models.CharField(choices=[('+', 'Created'), ('~', 'Changed'), ('-', 'Deleted')], max_length=1)),
+                ('chair', models.ForeignKey(blank=True, db_constraint=False, null=True, on_delete=django.db.models.deletion.DO_NOTHING, related_name='+', to=settings.AUTH_USER_MODEL)),
+                ('created_by', models.ForeignKey(blank=True, db_constraint=False, null=True, on_delete=django.db.models.deletion.DO_NOTHING, related_name='+', to=settings.AUTH_USER_MODEL)),
+                ('history_user', models.ForeignKey(null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL)),
             ],
             options={
-                "verbose_name": "historical review",
-                "verbose_name_plural": "historical reviews",
-                "ordering": ("-history_date", "-history_id"),
-                "get_latest_by": ("history_date", "history_id"),
+                'verbose_name': 'historical review',
+                'verbose_name_plural': 'historical reviews',
+                'ordering': ('-history_date', '-history_id'),
+                'get_latest_by': ('history_date', 'history_id'),
             },
             bases=(simple_history.models.HistoricalChanges, models.Model),
         ),
         migrations.CreateModel(
-            name="HistoricalScorecardSettings",
+            name='HistoricalScorecardSettings',
             fields=[
-                (
-                    "id",
-                    models.BigIntegerField(
-                        auto_created=True, blank=True, db_index=True, verbose_name="ID"
-                    ),
-                ),
-                (
-                    "window_months",
-                    models.PositiveSmallIntegerField(
-                        default=12,
-                        help_text="How many months of evidence the scorecard reads, to the last full month.",
-                    ),
-                ),
-                ("satisfaction_target", models.FloatField(default=4.0)),
-                ("satisfaction_at_risk_floor", models.FloatField(default=3.5)),
-                ("slo_met_share", models.FloatField(default=0.95)),
-                ("slo_at_risk_share", models.FloatField(default=0.9)),
-                ("availability_met_percent", models.FloatField(default=99.5)),
-                ("availability_at_risk_percent", models.FloatField(default=99.0)),
-                ("max_waived_share", models.FloatField(default=0.25)),
-                ("cost_flat_tolerance", models.FloatField(default=0.01)),
-                ("cost_at_risk_rise", models.FloatField(default=0.05)),
-                ("cost_min_periods", models.PositiveSmallIntegerField(default=3)),
-                ("lead_time_target_days", models.FloatField(default=30.0)),
-                ("lead_time_at_risk_ceiling_days", models.FloatField(default=45.0)),
-                ("version", models.PositiveIntegerField(default=1)),
-                ("history_id", models.AutoField(primary_key=True, serialize=False)),
-                ("history_date", models.DateTimeField(db_index=True)),
-                ("history_change_reason", models.CharField(max_length=100, null=True)),
-                (
-                    "history_type",
-                    models.CharField(
-                        choices=[("+", "Created"), ("~", "Changed"), ("-", "Deleted")], max_length=1
-                    ),
-                ),
-                (
-                    "history_user",
-                    models.ForeignKey(
-                        null=True,
-                        on_delete=django.db.models.deletion.SET_NULL,
-                        related_name="+",
-                        to=settings.AUTH_USER_MODEL,
-                    ),
-                ),
-                (
-                    "satisfaction_measure",
-                    models.ForeignKey(
-                        blank=True,
-                        db_constraint=False,
-                        help_text="The measure of customer satisfaction (observations of the service's work activities).",
-                        null=True,
-                        on_delete=django.db.models.deletion.DO_NOTHING,
-                        related_name="+",
-                        to="measurements.measure",
-                    ),
-                ),
-                (
-                    "updated_by",
-                    models.ForeignKey(
-                        blank=True,
-                        db_constraint=False,
-                        null=True,
-                        on_delete=django.db.models.deletion.DO_NOTHING,
-                        related_name="+",
-                        to=settings.AUTH_USER_MODEL,
-                    ),
-                ),
+                ('id', models.BigIntegerField(auto_created=True, blank=True, db_index=True, verbose_name='ID')),
+                ('window_months', models.PositiveSmallIntegerField(default=12, help_text='How many months of evidence the scorecard reads, to the last full month.')),
+                ('satisfaction_target', models.FloatField(default=4.0)),
+                ('satisfaction_at_risk_floor', models.FloatField(default=3.5)),
+                ('slo_met_share', models.FloatField(default=0.95)),
+                ('slo_at_risk_share', models.FloatField(default=0.9)),
+                ('availability_met_percent', models.FloatField(default=99.5)),
+                ('availability_at_risk_percent', models.FloatField(default=99.0)),
+                ('max_waived_share', models.FloatField(default=0.25)),
+                ('cost_flat_tolerance', models.FloatField(default=0.01)),
+                ('cost_at_risk_rise', models.FloatField(default=0.05)),
+                ('cost_min_periods', models.PositiveSmallIntegerField(default=3)),
+                ('lead_time_target_days', models.FloatField(default=30.0)),
+                ('lead_time_at_risk_ceiling_days', models.FloatField(default=45.0)),
+                ('version', models.PositiveIntegerField(default=1)),
+                ('history_id', models.AutoField(primary_key=True, serialize=False)),
+                ('history_date', models.DateTimeField(db_index=True)),
+                ('history_change_reason', models.CharField(max_length=100, null=True)),
+                ('history_type', models.CharField(choices=[('+', 'Created'), ('~', 'Changed'), ('-', 'Deleted')], max_length=1)),
+                ('history_user', models.ForeignKey(null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL)),
+                ('satisfaction_measure', models.ForeignKey(blank=True, db_constraint=False, help_text="The measure of customer satisfaction (observations of the service's work activities).", null=True, on_delete=django.db.models.deletion.DO_NOTHING, related_name='+', to='measurements.measure')),
+                ('updated_by', models.ForeignKey(blank=True, db_constraint=False, null=True, on_delete=django.db.models.deletion.DO_NOTHING, related_name='+', to=settings.AUTH_USER_MODEL)),
             ],
             options={
-                "verbose_name": "historical scorecard settings",
-                "verbose_name_plural": "historical scorecard settings",
-                "ordering": ("-history_date", "-history_id"),
-                "get_latest_by": ("history_date", "history_id"),
+                'verbose_name': 'historical scorecard settings',
+                'verbose_name_plural': 'historical scorecard settings',
+                'ordering': ('-history_date', '-history_id'),
+                'get_latest_by': ('history_date', 'history_id'),
             },
             bases=(simple_history.models.HistoricalChanges, models.Model),
         ),
         migrations.CreateModel(
-            name="HistoricalService",
+            name='HistoricalService',
             fields=[
-                (
-                    "id",
-                    models.BigIntegerField(
-                        auto_created=True, blank=True, db_index=True, verbose_name="ID"
-                    ),
-                ),
-                ("slug", models.SlugField(max_length=100)),
-                ("name", models.CharField(max_length=200)),
-                ("description", models.TextField(blank=True)),
-                (
-                    "state",
-                    models.CharField(
-                        choices=[
-                            ("proposed", "Proposed"),
-                            ("catalog", "In the catalog"),
-                            ("retired", "Retired"),
-                        ],
-                        default="proposed",
-                        max_length=16,
-                    ),
-                ),
-                (
-                    "customers",
-                    models.JSONField(
-                        blank=True,
-                        default=list,
-                        help_text="Who the service serves, one customer per entry.",
-                    ),
-                ),
-                (
-                    "itsm_processes",
-                    models.JSONField(
-                        blank=True,
-                        default=list,
-                        help_text="Identifiers of the ITSM process areas the service exercises (e.g. SLM, SCAM, CAPM).",
-                    ),
-                ),
-                (
-                    "capacity",
-                    models.FloatField(
-                        blank=True, help_text="Demand the service can meet per period.", null=True
-                    ),
-                ),
-                (
-                    "demand_unit",
-                    models.CharField(
-                        blank=True,
-                        help_text='What demand is counted in, e.g. "tickets", "users".',
-                        max_length=50,
-                    ),
-                ),
-                ("currency", models.CharField(default="EUR", max_length=3)),
-                ("version", models.PositiveIntegerField(default=1)),
-                ("created_at", models.DateTimeField(blank=True, editable=False)),
-                ("history_id", models.AutoField(primary_key=True, serialize=False)),
-                ("history_date", models.DateTimeField(db_index=True)),
-                ("history_change_reason", models.CharField(max_length=100, null=True)),
-                (
-                    "history_type",
-                    models.CharField(
-                        choices=[("+", "Created"), ("~", "Changed"), ("-", "Deleted")], max_length=1
-                    ),
-                ),
-                (
-                    "history_user",
-                    models.ForeignKey(
-                        null=True,
-                        on_delete=django.db.models.deletion.SET_NULL,
-                        related_name="+",
-                        to=settings.AUTH_USER_MODEL,
-                    ),
-                ),
-                (
-                    "owner",
-                    models.ForeignKey(
-                        blank=True,
-                        db_constraint=False,
-                        help_text="The service owner: keeps the service valuable, reliable, compliant and cost-effective.",
-                        null=True,
-                        on_delete=django.db.models.deletion.DO_NOTHING,
-                        related_name="+",
-                        to=settings.AUTH_USER_MODEL,
-                    ),
-                ),
-                (
-                    "unit",
-                    models.ForeignKey(
-                        blank=True,
-                        db_constraint=False,
-                        help_text="The organizational unit that runs the service (its appraisals are shown).",
-                        null=True,
-                        on_delete=django.db.models.deletion.DO_NOTHING,
-                        related_name="+",
-                        to="organization.organizationalunit",
-                    ),
-                ),
+                ('id', models.BigIntegerField(auto_created=True, blank=True, db_index=True, verbose_name='ID')),
+                ('slug', models.SlugField(max_length=100)),
+                ('name', models.CharField(max_length=200)),
+                ('description', models.TextField(blank=True)),
+                ('state', models.CharField(choices=[('proposed', 'Proposed'), ('catalog', 'In the catalog'), ('retired', 'Retired')], default='proposed', max_length=16)),
+                ('customers', models.JSONField(blank=True, default=list, help_text='Who the service serves, one customer per entry.')),
+                ('itsm_processes', models.JSONField(blank=True, default=list, help_text='Identifiers of the ITSM process areas the service exercises (e.g. SLM, SCAM, CAPM).')),
+                ('capacity', models.FloatField(blank=True, help_text='Demand the service can meet per period.', null=True)),
+                ('demand_unit', models.CharField(blank=True, help_text='What demand is counted in, e.g. "tickets", "users".', max_length=50)),
+                ('currency', models.CharField(default='EUR', max_length=3)),
+                ('version', models.PositiveIntegerField(default=1)),
+                ('created_at', models.DateTimeField(blank=True, editable=False)),
+                ('history_id', models.AutoField(primary_key=True, serialize=False)),
+                ('history_date', models.DateTimeField(db_index=True)),
+                ('history_change_reason', models.CharField(max_length=100, null=True)),
+                ('history_type', models.CharField(choices=[('+', 'Created'), ('~', 'Changed'), ('-', 'Deleted')], max_length=1)),
+                ('history_user', models.ForeignKey(null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL)),
+                ('owner', models.ForeignKey(blank=True, db_constraint=False, help_text='The service owner: keeps the service valuable, reliable, compliant and cost-effective.', null=True, on_delete=django.db.models.deletion.DO_NOTHING, related_name='+', to=settings.AUTH_USER_MODEL)),
+                ('unit', models.ForeignKey(blank=True, db_constraint=False, help_text='The organizational unit that runs the service (its appraisals are shown).', null=True, on_delete=django.db.models.deletion.DO_NOTHING, related_name='+', to='organization.organizationalunit')),
             ],
             options={
-                "verbose_name": "historical service",
-                "verbose_name_plural": "historical services",
-                "ordering": ("-history_date", "-history_id"),
-                "get_latest_by": ("history_date", "history_id"),
+                'verbose_name': 'historical service',
+                'verbose_name_plural': 'historical services',
+                'ordering': ('-history_date', '-history_id'),
+                'get_latest_by': ('history_date', 'history_id'),
             },
             bases=(simple_history.models.HistoricalChanges, models.Model),
         ),
         migrations.CreateModel(
-            name="ScorecardSettings",
+            name='ScorecardSettings',
             fields=[
-                (
-                    "id",
-                    models.BigAutoField(
-                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
-                    ),
-                ),
-                (
-                    "window_months",
-                    models.PositiveSmallIntegerField(
-                        default=12,
-                        help_text="How many months of evidence the scorecard reads, to the last full month.",
-                    ),
-                ),
-                ("satisfaction_target", models.FloatField(default=4.0)),
-                ("satisfaction_at_risk_floor", models.FloatField(default=3.5)),
-                ("slo_met_share", models.FloatField(default=0.95)),
-                ("slo_at_risk_share", models.FloatField(default=0.9)),
-                ("availability_met_percent", models.FloatField(default=99.5)),
-                ("availability_at_risk_percent", models.FloatField(default=99.0)),
-                ("max_waived_share", models.FloatField(default=0.25)),
-                ("cost_flat_tolerance", models.FloatField(default=0.01)),
-                ("cost_at_risk_rise", models.FloatField(default=0.05)),
-                ("cost_min_periods", models.PositiveSmallIntegerField(default=3)),
-                ("lead_time_target_days", models.FloatField(default=30.0)),
-                ("lead_time_at_risk_ceiling_days", models.FloatField(default=45.0)),
-                ("version", models.PositiveIntegerField(default=1)),
-                (
-                    "satisfaction_measure",
-                    models.ForeignKey(
-                        blank=True,
-                        help_text="The measure of customer satisfaction (observations of the service's work activities).",
-                        null=True,
-                        on_delete=django.db.models.deletion.SET_NULL,
-                        related_name="+",
-                        to="measurements.measure",
-                    ),
-                ),
-                (
-                    "updated_by",
-                    models.ForeignKey(
-                        blank=True,
-                        null=True,
-                        on_delete=django.db.models.deletion.SET_NULL,
-                        related_name="+",
-                        to=settings.AUTH_USER_MODEL,
-                    ),
-                ),
+                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
+                ('window_months', models.PositiveSmallIntegerField(default=12, help_text='How many months of evidence the scorecard reads, to the last full month.')),
+                ('satisfaction_target', models.FloatField(default=4.0)),
+                ('satisfaction_at_risk_floor', models.FloatField(default=3.5)),
+                ('slo_met_share', models.FloatField(default=0.95)),
+                ('slo_at_risk_share', models.FloatField(default=0.9)),
+                ('availability_met_percent', models.FloatField(default=99.5)),
+                ('availability_at_risk_percent', models.FloatField(default=99.0)),
+                ('max_waived_share', models.FloatField(default=0.25)),
+                ('cost_flat_tolerance', models.FloatField(default=0.01)),
+                ('cost_at_risk_rise', models.FloatField(default=0.05)),
+                ('cost_min_periods', models.PositiveSmallIntegerField(default=3)),
+                ('lead_time_target_days', models.FloatField(default=30.0)),
+                ('lead_time_at_risk_ceiling_days', models.FloatField(default=45.0)),
+                ('version', models.PositiveIntegerField(default=1)),
+                ('satisfaction_measure', models.ForeignKey(blank=True, help_text="The measure of customer satisfaction (observations of the service's work activities).", null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to='measurements.measure')),
+                ('updated_by', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL)),
             ],
             options={
-                "verbose_name": "scorecard settings",
-                "verbose_name_plural": "scorecard settings",
+                'verbose_name': 'scorecard settings',
+                'verbose_name_plural': 'scorecard settings',
             },
         ),
         migrations.CreateModel(
-            name="Service",
+            name='Service',
             fields=[
-                (
-                    "id",
-                    models.BigAutoField(
-                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
-                    ),
-                ),
-                ("slug", models.SlugField(max_length=100, unique=True)),
-                ("name", models.CharField(max_length=200)),
-                ("description", models.TextField(blank=True)),
-                (
-                    "state",
-                    models.CharField(
-                        choices=[
-                            ("proposed", "Proposed"),
-                            ("catalog", "In the catalog"),
-                            ("retired", "Retired"),
-                        ],
-                        default="proposed",
-                        max_length=16,
-                    ),
-                ),
-                (
-                    "customers",
-                    models.JSONField(
-                        blank=True,
-                        default=list,
-                        help_text="Who the service serves, one customer per entry.",
-                    ),
-                ),
-                (
-                    "itsm_processes",
-                    models.JSONField(
-                        blank=True,
-                        default=list,
-                        help_text="Identifiers of the ITSM process areas the service exercises (e.g. SLM, SCAM, CAPM).",
-                    ),
-                ),
-                (
-                    "capacity",
-                    models.FloatField(
-                        blank=True, help_text="Demand the service can meet per period.", null=True
-                    ),
-                ),
-                (
-                    "demand_unit",
-                    models.CharField(
-                        blank=True,
-                        help_text='What demand is counted in, e.g. "tickets", "users".',
-                        max_length=50,
-                    ),
-                ),
-                ("currency", models.CharField(default="EUR", max_length=3)),
-                ("version", models.PositiveIntegerField(default=1)),
-                ("created_at", models.DateTimeField(auto_now_add=True)),
-                (
-                    "objectives",
-                    models.ManyToManyField(
-                        blank=True,
-                        help_text="The business objectives the service serves.",
-                        related_name="services",
-                        to="measurements.objective",
-                    ),
-                ),
-                (
-                    "owner",
-                    models.ForeignKey(
-                        help_text="The service owner: keeps the service valuable, reliable, compliant and cost-effective.",
-                        on_delete=django.db.models.deletion.PROTECT,
-                        related_name="services_owned",
-                        to=settings.AUTH_USER_MODEL,
-                    ),
-                ),
-                (
-                    "unit",
-                    models.ForeignKey(
-                        help_text="The organizational unit that runs the service (its appraisals are shown).",
-                        on_delete=django.db.models.deletion.PROTECT,
-                        related_name="portfolio_services",
-                        to="organization.organizationalunit",
-                    ),
-                ),
-                (
-                    "work_activities",
-                    models.ManyToManyField(
-                        blank=True,
-                        help_text="The work activities (services, service teams) that deliver it.",
-                        related_name="portfolio_services",
-                        to="organization.workactivity",
-                    ),
-                ),
+                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
+                ('slug', models.SlugField(max_length=100, unique=True)),
+                ('name', models.CharField(max_length=200)),
+                ('description', models.TextField(blank=True)),
+                ('state', models.CharField(choices=[('proposed', 'Proposed'), ('catalog', 'In the catalog'), ('retired', 'Retired')], default='proposed', max_length=16)),
+                ('customers', models.JSONField(blank=True, default=list, help_text='Who the service serves, one customer per entry.')),
+                ('itsm_processes', models.JSONField(blank=True, default=list, help_text='Identifiers of the ITSM process areas the service exercises (e.g. SLM, SCAM, CAPM).')),
+                ('capacity', models.FloatField(blank=True, help_text='Demand the service can meet per period.', null=True)),
+                ('demand_unit', models.CharField(blank=True, help_text='What demand is counted in, e.g. "tickets", "users".', max_length=50)),
+                ('currency', models.CharField(default='EUR', max_length=3)),
+                ('version', models.PositiveIntegerField(default=1)),
+                ('created_at', models.DateTimeField(auto_now_add=True)),
+                ('objectives', models.ManyToManyField(blank=True, help_text='The business objectives the service serves.', related_name='services', to='measurements.objective')),
+                ('owner', models.ForeignKey(help_text='The service owner: keeps the service valuable, reliable, compliant and cost-effective.', on_delete=django.db.models.deletion.PROTECT, related_name='services_owned', to=settings.AUTH_USER_MODEL)),
+                ('unit', models.ForeignKey(help_text='The organizational unit that runs the service (its appraisals are shown).', on_delete=django.db.models.deletion.PROTECT, related_name='portfolio_services', to='organization.organizationalunit')),
+                ('work_activities', models.ManyToManyField(blank=True, help_text='The work activities (services, service teams) that deliver it.', related_name='portfolio_services', to='organization.workactivity')),
             ],
             options={
-                "ordering": ["name"],
+                'ordering': ['name'],
             },
         ),
         migrations.CreateModel(
-            name="Review",
+            name='Review',
             fields=[
-                (
-                    "id",
-                    models.BigAutoField(
-                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
-                    ),
-                ),
-                ("title", models.CharField(max_length=200)),
-                (
-                    "kind",
-                    models.CharField(
-                        choices=[
-                            ("service_alignment", "Service alignment review"),
-                            ("portfolio", "Portfolio review"),
-                        ],
-                        max_length=24,
-                    ),
-                ),
-                ("held_on", models.DateField()),
-                (
-                    "state",
-                    models.CharField(
-                        choices=[("open", "Open"), ("closed", "Closed")],
-                        default="open",
-                        max_length=8,
-                    ),
-                ),
-                ("notes", models.TextField(blank=True)),
-                ("opening_snapshot", models.JSONField(blank=True, default=dict)),
-                ("created_at", models.DateTimeField(auto_now_add=True)),
-                ("closed_at", models.DateTimeField(blank=True, null=True)),
-                ("version", models.PositiveIntegerField(default=1)),
-                (
-                    "chair",
-                    models.ForeignKey(
-                        on_delete=django.db.models.deletion.PROTECT,
-                        related_name="reviews_chaired",
-                        to=settings.AUTH_USER_MODEL,
-                    ),
-                ),
-                (
-                    "created_by",
-                    models.ForeignKey(
-                        blank=True,
-                        null=True,
-                        on_delete=django.db.models.deletion.SET_NULL,
-                        related_name="+",
-                        to=settings.AUTH_USER_MODEL,
-                    ),
-                ),
-                (
-                    "services",
-                    models.ManyToManyField(
-                        blank=True, related_name="reviews", to="service_portfolio.service"
-                    ),
-                ),
+                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
+                ('title', models.CharField(max_length=200)),
+                ('kind', models.CharField(choices=[('service_alignment', 'Service alignment review'), ('portfolio', 'Portfolio review')], max_length=24)),
+                ('held_on', models.DateField()),
+                ('state', models.CharField(choices=[('open', 'Open'), ('closed', 'Closed')], default='open', max_length=8)),
+                ('notes', models.TextField(blank=True)),
+                ('opening_snapshot', models.JSONField(blank=True, default=dict)),
+                ('created_at', models.DateTimeField(auto_now_add=True)),
+                ('closed_at', models.DateTimeField(blank=True, null=True)),
+                ('version', models.PositiveIntegerField(default=1)),
+                ('chair', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='reviews_chaired', to=settings.AUTH_USER_MODEL)),
+                ('created_by', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL)),
+                ('services', models.ManyToManyField(blank=True, related_name='reviews', to='service_portfolio.service')),
             ],
             options={
-                "ordering": ["-held_on", "-pk"],
+                'ordering': ['-held_on', '-pk'],
             },
         ),
         migrations.CreateModel(
-            name="Policy",
+            name='Policy',
             fields=[
-                (
-                    "id",
-                    models.BigAutoField(
-                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
-                    ),
-                ),
-                ("slug", models.SlugField(max_length=100, unique=True)),
-                ("name", models.CharField(max_length=200)),
-                ("statement", models.TextField(help_text="What the policy requires.")),
-                ("review_due", models.DateField(help_text="When the policy is next reviewed.")),
-                ("active", models.BooleanField(default=True)),
-                ("version", models.PositiveIntegerField(default=1)),
-                (
-                    "owner",
-                    models.ForeignKey(
-                        on_delete=django.db.models.deletion.PROTECT,
-                        related_name="policies_owned",
-                        to=settings.AUTH_USER_MODEL,
-                    ),
-                ),
-                (
-                    "services",
-                    models.ManyToManyField(
-                        blank=True, related_name="policies", to="service_portfolio.service"
-                    ),
-                ),
+                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
+                ('slug', models.SlugField(max_length=100, unique=True)),
+                ('name', models.CharField(max_length=200)),
+                ('statement', models.TextField(help_text='What the policy requires.')),
+                ('review_due', models.DateField(help_text='When the policy is next reviewed.')),
+                ('active', models.BooleanField(default=True)),
+                ('version', models.PositiveIntegerField(default=1)),
+                ('owner', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='policies_owned', to=settings.AUTH_USER_MODEL)),
+                ('services', models.ManyToManyField(blank=True, related_name='policies', to='service_portfolio.service')),
             ],
             options={
-                "verbose_name_plural": "policies",
-                "ordering": ["name"],
+                'verbose_name_plural': 'policies',
+                'ordering': ['name'],
             },
         ),
         migrations.CreateModel(
-            name="HistoricalServicePeriod",
+            name='HistoricalServicePeriod',
             fields=[
-                (
-                    "id",
-                    models.BigIntegerField(
-                        auto_created=True, blank=True, db_index=True, verbose_name="ID"
-                    ),
-                ),
-                ("period", models.DateField(help_text="The first day of the month.")),
-                ("cost", models.DecimalField(decimal_places=2, max_digits=14)),
-                ("demand", models.FloatField(blank=True, null=True)),
-                ("history_id", models.AutoField(primary_key=True, serialize=False)),
-                ("history_date", models.DateTimeField(db_index=True)),
-                ("history_change_reason", models.CharField(max_length=100, null=True)),
-                (
-                    "history_type",
-                    models.CharField(
-                        choices=[("+", "Created"), ("~", "Changed"), ("-", "Deleted")], max_length=1
-                    ),
-                ),
-                (
-                    "history_user",
-                    models.ForeignKey(
-                        null=True,
-                        on_delete=django.db.models.deletion.SET_NULL,
-                        related_name="+",
-                        to=settings.AUTH_USER_MODEL,
-                    ),
-                ),
-                (
-                    "service",
-                    models.ForeignKey(
-                        blank=True,
-                        db_constraint=False,
-                        null=True,
-                        on_delete=django.db.models.deletion.DO_NOTHING,
-                        related_name="+",
-                        to="service_portfolio.service",
-                    ),
-                ),
+                ('id', models.BigIntegerField(auto_created=True, blank=True, db_index=True, verbose_name='ID')),
+                ('period', models.DateField(help_text='The first day of the month.')),
+                ('cost', models.DecimalField(decimal_places=2, max_digits=14)),
+                ('demand', models.FloatField(blank=True, null=True)),
+                ('history_id', models.AutoField(primary_key=True, serialize=False)),
+                ('history_date', models.DateTimeField(db_index=True)),
+                ('history_change_reason', models.CharField(max_length=100, null=True)),
+                ('history_type', models.CharField(choices=[('+', 'Created'), ('~', 'Changed'), ('-', 'Deleted')], max_length=1)),
+                ('history_user', models.ForeignKey(null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL)),
+                ('service', models.ForeignKey(blank=True, db_constraint=False, null=True, on_delete=django.db.models.deletion.DO_NOTHING, related_name='+', to='service_portfolio.service')),
             ],
             options={
-                "verbose_name": "historical service period",
-                "verbose_name_plural": "historical service periods",
-                "ordering": ("-history_date", "-history_id"),
-                "get_latest_by": ("history_date", "history_id"),
+                'verbose_name': 'historical service period',
+                'verbose_name_plural': 'historical service periods',
+                'ordering': ('-history_date', '-history_id'),
+                'get_latest_by': ('history_date', 'history_id'),
             },
             bases=(simple_history.models.HistoricalChanges, models.Model),
         ),
         migrations.CreateModel(
-            name="HistoricalServiceLevelObjective",
+            name='HistoricalServiceLevelObjective',
             fields=[
-                (
-                    "id",
-                    models.BigIntegerField(
-                        auto_created=True, blank=True, db_index=True, verbose_name="ID"
-                    ),
-                ),
-                ("name", models.CharField(max_length=200)),
-                (
-                    "kind",
-                    models.CharField(
-                        choices=[
-                            ("service_level", "Service level"),
-                            ("availability", "Availability"),
-                            ("capacity", "Capacity (utilization)"),
-                        ],
-                        default="service_level",
-                        max_length=16,
-                    ),
-                ),
-                (
-                    "statistic",
-                    models.CharField(
-                        choices=[
-                            ("mean", "Mean of the period's observations"),
-                            ("share_meeting", "Share of observations meeting the target"),
-                        ],
-                        default="mean",
-                        max_length=16,
-                    ),
-                ),
-                ("target", models.FloatField()),
-                (
-                    "required_share",
-                    models.FloatField(
-                        blank=True,
-                        help_text="With the share statistic: the share of observations that must meet the target (0 to 1).",
-                        null=True,
-                    ),
-                ),
-                (
-                    "period",
-                    models.CharField(
-                        choices=[("month", "Month"), ("quarter", "Quarter")],
-                        default="month",
-                        max_length=8,
-                    ),
-                ),
-                ("active", models.BooleanField(default=True)),
-                ("version", models.PositiveIntegerField(default=1)),
-                ("history_id", models.AutoField(primary_key=True, serialize=False)),
-                ("history_date", models.DateTimeField(db_index=True)),
-                ("history_change_reason", models.CharField(max_length=100, null=True)),
-                (
-                    "history_type",
-                    models.CharField(
-                        choices=[("+", "Created"), ("~", "Changed"), ("-", "Deleted")], max_length=1
-                    ),
-                ),
-                (
-                    "history_user",
-                    models.ForeignKey(
-                        null=True,
-                        on_delete=django.db.models.deletion.SET_NULL,
-                        related_name="+",
-                        to=settings.AUTH_USER_MODEL,
-                    ),
-                ),
-                (
-                    "measure",
-                    models.ForeignKey(
-                        blank=True,
-                        db_constraint=False,
-                        null=True,
-                        on_delete=django.db.models.deletion.DO_NOTHING,
-                        related_name="+",
-                        to="measurements.measure",
-                    ),
-                ),
-                (
-                    "service",
-                    models.ForeignKey(
-                        blank=True,
-                        db_constraint=False,
-                        null=True,
-                        on_delete=django.db.models.deletion.DO_NOTHING,
-                        related_name="+",
-                        to="service_portfolio.service",
-                    ),
-                ),
+                ('id', models.BigIntegerField(auto_created=True, blank=True, db_index=True, verbose_name='ID')),
+                ('name', models.CharField(max_length=200)),
+                ('kind', models.CharField(choices=[('service_level', 'Service level'), ('availability', 'Availability'), ('capacity', 'Capacity (utilization)')], default='service_level', max_length=16)),
+                ('statistic', models.CharField(choices=[('mean', "Mean of the period's observations"), ('share_meeting', 'Share of observations meeting the target')], default='mean', max_length=16)),
+                ('target', models.FloatField()),
+                ('required_share', models.FloatField(blank=True, help_text='With the share statistic: the share of observations that must meet the target (0 to 1).', null=True)),
+                ('period', models.CharField(choices=[('month', 'Month'), ('quarter', 'Quarter')], default='month', max_length=8)),
+                ('active', models.BooleanField(default=True)),
+                ('version', models.PositiveIntegerField(default=1)),
+                ('history_id', models.AutoField(primary_key=True, serialize=False)),
+                ('history_date', models.DateTimeField(db_index=True)),
+                ('history_change_reason', models.CharField(max_length=100, null=True)),
+                ('history_type', models.CharField(choices=[('+', 'Created'), ('~', 'Changed'), ('-', 'Deleted')], max_length=1)),
+                ('history_user', models.ForeignKey(null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL)),
+                ('measure', models.ForeignKey(blank=True, db_constraint=False, null=True, on_delete=django.db.models.deletion.DO_NOTHING, related_name='+', to='measurements.measure')),
+                ('service', models.ForeignKey(blank=True, db_constraint=False, null=True, on_delete=django.db.models.deletion.DO_NOTHING, related_name='+', to='service_portfolio.service')),
             ],
             options={
-                "verbose_name": "historical service-level objective",
-                "verbose_name_plural": "historical service-level objectives",
-                "ordering": ("-history_date", "-history_id"),
-                "get_latest_by": ("history_date", "history_id"),
+                'verbose_name': 'historical service-level objective',
+                'verbose_name_plural': 'historical service-level objectives',
+                'ordering': ('-history_date', '-history_id'),
+                'get_latest_by': ('history_date', 'history_id'),
             },
             bases=(simple_history.models.HistoricalChanges, models.Model),
         ),
         migrations.CreateModel(
-            name="HistoricalServiceChange",
+            name='HistoricalServiceChange',
             fields=[
-                (
-                    "id",
-                    models.BigIntegerField(
-                        auto_created=True, blank=True, db_index=True, verbose_name="ID"
-                    ),
-                ),
-                ("title", models.CharField(max_length=200)),
-                (
-                    "reference",
-                    models.CharField(
-                        blank=True, help_text="The change record's id.", max_length=100
-                    ),
-                ),
-                ("requested_on", models.DateField()),
-                ("delivered_on", models.DateField(blank=True, null=True)),
-                ("history_id", models.AutoField(primary_key=True, serialize=False)),
-                ("history_date", models.DateTimeField(db_index=True)),
-                ("history_change_reason", models.CharField(max_length=100, null=True)),
-                (
-                    "history_type",
-                    models.CharField(
-                        choices=[("+", "Created"), ("~", "Changed"), ("-", "Deleted")], max_length=1
-                    ),
-                ),
-                (
-                    "history_user",
-                    models.ForeignKey(
-                        null=True,
-                        on_delete=django.db.models.deletion.SET_NULL,
-                        related_name="+",
-                        to=settings.AUTH_USER_MODEL,
-                    ),
-                ),
-                (
-                    "service",
-                    models.ForeignKey(
-                        blank=True,
-                        db_constraint=False,
-                        null=True,
-                        on_delete=django.db.models.deletion.DO_NOTHING,
-                        related_name="+",
-                        to="service_portfolio.service",
-                    ),
-                ),
+                ('id', models.BigIntegerField(auto_created=True, blank=True, db_index=True, verbose_name='ID')),
+                ('title', models.CharField(max_length=200)),
+                ('reference', models.CharField(blank=True, help_text="The change record's id.", max_length=100)),
+                ('requested_on', models.DateField()),
+                ('delivered_on', models.DateField(blank=True, null=True)),
+                ('history_id', models.AutoField(primary_key=True, serialize=False)),
+                ('history_date', models.DateTimeField(db_index=True)),
+                ('history_change_reason', models.CharField(max_length=100, null=True)),
+                ('history_type', models.CharField(choices=[('+', 'Created'), ('~', 'Changed'), ('-', 'Deleted')], max_length=1)),
+                ('history_user', models.ForeignKey(null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL)),
+                ('service', models.ForeignKey(blank=True, db_constraint=False, null=True, on_delete=django.db.models.deletion.DO_NOTHING, related_name='+', to='service_portfolio.service')),
             ],
             options={
-                "verbose_name": "historical service change",
-                "verbose_name_plural": "historical service changes",
-                "ordering": ("-history_date", "-history_id"),
-                "get_latest_by": ("history_date", "history_id"),
+                'verbose_name': 'historical service change',
+                'verbose_name_plural': 'historical service changes',
+                'ordering': ('-history_date', '-history_id'),
+                'get_latest_by': ('history_date', 'history_id'),
             },
             bases=(simple_history.models.HistoricalChanges, models.Model),
         ),
         migrations.CreateModel(
-            name="HistoricalDecision",
+            name='HistoricalDecision',
             fields=[
-                (
-                    "id",
-                    models.BigIntegerField(
-                        auto_created=True, blank=True, db_index=True, verbose_name="ID"
-                    ),
-                ),
-                (
-                    "outcome",
-                    models.CharField(
-                        blank=True,
-                        choices=[
-                            ("valuable_and_compelling", "Valuable and compelling"),
-                            ("predictable", "Predictable"),
-                            ("reliable", "Reliable"),
-                            ("compliant", "Compliant"),
-                            ("cost_effective", "Cost-effective"),
-                            ("able_to_adapt", "Able to adapt"),
-                        ],
-                        max_length=32,
-                    ),
-                ),
-                ("text", models.TextField()),
-                ("due", models.DateField(blank=True, null=True)),
-                ("created_at", models.DateTimeField(blank=True, editable=False)),
-                ("history_id", models.AutoField(primary_key=True, serialize=False)),
-                ("history_date", models.DateTimeField(db_index=True)),
-                ("history_change_reason", models.CharField(max_length=100, null=True)),
-                (
-                    "history_type",
-                    models.CharField(
-                        choices=[("+", "Created"), ("~", "Changed"), ("-", "Deleted")], max_length=1
-                    ),
-                ),
-                (
-                    "created_by",
-                    models.ForeignKey(
-                        blank=True,
-                        db_constraint=False,
-                        null=True,
-                        on_delete=django.db.models.deletion.DO_NOTHING,
-                        related_name="+",
-                        to=settings.AUTH_USER_MODEL,
-                    ),
-                ),
-                (
-                    "history_user",
-                    models.ForeignKey(
-                        null=True,
-                        on_delete=django.db.models.deletion.SET_NULL,
-                        related_name="+",
-                        to=settings.AUTH_USER_MODEL,
-                    ),
-                ),
-                (
-                    "owner",
-                    models.ForeignKey(
-                        blank=True,
-                        db_constraint=False,
-                        null=True,
-                        on_delete=django.db.models.deletion.DO_NOTHING,
-                        related_name="+",
-                        to=settings.AUTH_USER_MODEL,
-                    ),
-                ),
-                (
-                    "proposal",
-                    models.ForeignKey(
-                        blank=True,
-                        db_constraint=False,
-                        null=True,
-                        on_delete=django.db.models.deletion.DO_NOTHING,
-                        related_name="+",
-                        to="improvements.proposal",
-                    ),
-                ),
-                (
-                    "review",
-                    models.ForeignKey(
-                        blank=True,
-                        db_constraint=False,
-                        null=True,
-                        on_delete=django.db.models.deletion.DO_NOTHING,
-                        related_name="+",
-                        to="service_portfolio.review",
-                    ),
-                ),
-                (
-                    "service",
-                    models.ForeignKey(
-                        blank=True,
-                        db_constraint=False,
-                        null=True,
-                        on_delete=django.db.models.deletion.DO_NOTHING,
-                        related_name="+",
-                        to="service_portfolio.service",
-                    ),
-                ),
+                ('id', models.BigIntegerField(auto_created=True, blank=True, db_index=True, verbose_name='ID')),
+                ('outcome', models.CharField(blank=True, choices=[('valuable_and_compelling', 'Valuable and compelling'), ('predictable', 'Predictable'), ('reliable', 'Reliable'), ('compliant', 'Compliant'), ('cost_effective', 'Cost-effective'), ('able_to_adapt', 'Able to adapt')], max_length=32)),
+                ('text', models.TextField()),
+                ('due', models.DateField(blank=True, null=True)),
+                ('created_at', models.DateTimeField(blank=True, editable=False)),
+                ('history_id', models.AutoField(primary_key=True, serialize=False)),
+                ('history_date', models.DateTimeField(db_index=True)),
+                ('history_change_reason', models.CharField(max_length=100, null=True)),
+                ('history_type', models.CharField(choices=[('+', 'Created'), ('~', 'Changed'), ('-', 'Deleted')], max_length=1)),
+                ('created_by', models.ForeignKey(blank=True, db_constraint=False, null=True, on_delete=django.db.models.deletion.DO_NOTHING, related_name='+', to=settings.AUTH_USER_MODEL)),
+                ('history_user', models.ForeignKey(null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL)),
+                ('owner', models.ForeignKey(blank=True, db_constraint=False, null=True, on_delete=django.db.models.deletion.DO_NOTHING, related_name='+', to=settings.AUTH_USER_MODEL)),
+                ('proposal', models.ForeignKey(blank=True, db_constraint=False, null=True, on_delete=django.db.models.deletion.DO_NOTHING, related_name='+', to='improvements.proposal')),
+                ('review', models.ForeignKey(blank=True, db_constraint=False, null=True, on_delete=django.db.models.deletion.DO_NOTHING, related_name='+', to='service_portfolio.review')),
+                ('service', models.ForeignKey(blank=True, db_constraint=False, null=True, on_delete=django.db.models.deletion.DO_NOTHING, related_name='+', to='service_portfolio.service')),
             ],
             options={
-                "verbose_name": "historical decision",
-                "verbose_name_plural": "historical decisions",
-                "ordering": ("-history_date", "-history_id"),
-                "get_latest_by": ("history_date", "history_id"),
+                'verbose_name': 'historical decision',
+                'verbose_name_plural': 'historical decisions',
+                'ordering': ('-history_date', '-history_id'),
+                'get_latest_by': ('history_date', 'history_id'),
             },
             bases=(simple_history.models.HistoricalChanges, models.Model),
         ),
         migrations.CreateModel(
-            name="HistoricalContinuityPlan",
+            name='HistoricalContinuityPlan',
             fields=[
-                (
-                    "id",
-                    models.BigIntegerField(
-                        auto_created=True, blank=True, db_index=True, verbose_name="ID"
-                    ),
-                ),
-                ("name", models.CharField(max_length=200)),
-                (
-                    "essential_functions",
-                    models.TextField(help_text="One essential function per line."),
-                ),
-                (
-                    "other_dependencies",
-                    models.TextField(
-                        blank=True,
-                        help_text="Suppliers, facilities and systems outside the portfolio.",
-                    ),
-                ),
-                (
-                    "vital_records",
-                    models.TextField(blank=True, help_text="One record or database per line."),
-                ),
-                ("plan", models.TextField(help_text="The plan, or where it is kept.")),
-                ("test_interval_days", models.PositiveIntegerField(default=365)),
-                ("last_tested_on", models.DateField(blank=True, null=True)),
-                (
-                    "last_test_result",
-                    models.CharField(
-                        blank=True,
-                        choices=[("passed", "Passed"), ("failed", "Failed")],
-                        default="",
-                        max_length=8,
-                    ),
-                ),
-                ("last_test_notes", models.TextField(blank=True)),
-                ("version", models.PositiveIntegerField(default=1)),
-                ("history_id", models.AutoField(primary_key=True, serialize=False)),
-                ("history_date", models.DateTimeField(db_index=True)),
-                ("history_change_reason", models.CharField(max_length=100, null=True)),
-                (
-                    "history_type",
-                    models.CharField(
-                        choices=[("+", "Created"), ("~", "Changed"), ("-", "Deleted")], max_length=1
-                    ),
-                ),
-                (
-                    "history_user",
-                    models.ForeignKey(
-                        null=True,
-                        on_delete=django.db.models.deletion.SET_NULL,
-                        related_name="+",
-                        to=settings.AUTH_USER_MODEL,
-                    ),
-                ),
-                (
-                    "service",
-                    models.ForeignKey(
-                        blank=True,
-                        db_constraint=False,
-                        null=True,
-                        on_delete=django.db.models.deletion.DO_NOTHING,
-                        related_name="+",
-                        to="service_portfolio.service",
-                    ),
-                ),
+                ('id', models.BigIntegerField(auto_created=True, blank=True, db_index=True, verbose_name='ID')),
+                ('name', models.CharField(max_length=200)),
+                ('essential_functions', models.TextField(help_text='One essential function per line.')),
+                ('other_dependencies', models.TextField(blank=True, help_text='Suppliers, facilities and systems outside the portfolio.')),
+                ('vital_records', models.TextField(blank=True, help_text='One record or database per line.')),
+                ('plan', models.TextField(help_text='The plan, or where it is kept.')),
+                ('test_interval_days', models.PositiveIntegerField(default=365)),
+                ('last_tested_on', models.DateField(blank=True, null=True)),
+                ('last_test_result', models.CharField(blank=True, choices=[('passed', 'Passed'), ('failed', 'Failed')], default='', max_length=8)),
+                ('last_test_notes', models.TextField(blank=True)),
+                ('version', models.PositiveIntegerField(default=1)),
+                ('history_id', models.AutoField(primary_key=True, serialize=False)),
+                ('history_date', models.DateTimeField(db_index=True)),
+                ('history_change_reason', models.CharField(max_length=100, null=True)),
+                ('history_type', models.CharField(choices=[('+', 'Created'), ('~', 'Changed'), ('-', 'Deleted')], max_length=1)),
+                ('history_user', models.ForeignKey(null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL)),
+                ('service', models.ForeignKey(blank=True, db_constraint=False, null=True, on_delete=django.db.models.deletion.DO_NOTHING, related_name='+', to='service_portfolio.service')),
             ],
             options={
-                "verbose_name": "historical continuity plan",
-                "verbose_name_plural": "historical continuity plans",
-                "ordering": ("-history_date", "-history_id"),
-                "get_latest_by": ("history_date", "history_id"),
+                'verbose_name': 'historical continuity plan',
+                'verbose_name_plural': 'historical continuity plans',
+                'ordering': ('-history_date', '-history_id'),
+                'get_latest_by': ('history_date', 'history_id'),
             },
             bases=(simple_history.models.HistoricalChanges, models.Model),
         ),
         migrations.CreateModel(
-            name="HistoricalComplianceCheck",
+            name='HistoricalComplianceCheck',
             fields=[
-                (
-                    "id",
-                    models.BigIntegerField(
-                        auto_created=True, blank=True, db_index=True, verbose_name="ID"
-                    ),
-                ),
-                ("checked_on", models.DateField(default=django.utils.timezone.localdate)),
-                (
-                    "result",
-                    models.CharField(
-                        choices=[("passed", "Passed"), ("failed", "Failed"), ("waived", "Waived")],
-                        max_length=8,
-                    ),
-                ),
-                (
-                    "reason",
-                    models.TextField(
-                        blank=True, help_text="Required for a waiver; the finding if failed."
-                    ),
-                ),
-                ("created_at", models.DateTimeField(blank=True, editable=False)),
-                ("history_id", models.AutoField(primary_key=True, serialize=False)),
-                ("history_date", models.DateTimeField(db_index=True)),
-                ("history_change_reason", models.CharField(max_length=100, null=True)),
-                (
-                    "history_type",
-                    models.CharField(
-                        choices=[("+", "Created"), ("~", "Changed"), ("-", "Deleted")], max_length=1
-                    ),
-                ),
-                (
-                    "checked_by",
-                    models.ForeignKey(
-                        blank=True,
-                        db_constraint=False,
-                        null=True,
-                        on_delete=django.db.models.deletion.DO_NOTHING,
-                        related_name="+",
-                        to=settings.AUTH_USER_MODEL,
-                    ),
-                ),
-                (
-                    "history_user",
-                    models.ForeignKey(
-                        null=True,
-                        on_delete=django.db.models.deletion.SET_NULL,
-                        related_name="+",
-                        to=settings.AUTH_USER_MODEL,
-                    ),
-                ),
-                (
-                    "policy",
-                    models.ForeignKey(
-                        blank=True,
-                        db_constraint=False,
-                        null=True,
-                        on_delete=django.db.models.deletion.DO_NOTHING,
-                        related_name="+",
-                        to="service_portfolio.policy",
-                    ),
-                ),
-                (
-                    "service",
-                    models.ForeignKey(
-                        blank=True,
-                        db_constraint=False,
-                        null=True,
-                        on_delete=django.db.models.deletion.DO_NOTHING,
-                        related_name="+",
-                        to="service_portfolio.service",
-                    ),
-                ),
+                ('id', models.BigIntegerField(auto_created=True, blank=True, db_index=True, verbose_name='ID')),
+                ('checked_on', models.DateField(default=django.utils.timezone.localdate)),
+                ('result', models.CharField(choices=[('passed', 'Passed'), ('failed', 'Failed'), ('waived', 'Waived')], max_length=8)),
+                ('reason', models.TextField(blank=True, help_text='Required for a waiver; the finding if failed.')),
+                ('created_at', models.DateTimeField(blank=True, editable=False)),
+                ('history_id', models.AutoField(primary_key=True, serialize=False)),
+                ('history_date', models.DateTimeField(db_index=True)),
+                ('history_change_reason', models.CharField(max_length=100, null=True)),
+                ('history_type', models.CharField(choices=[('+', 'Created'), ('~', 'Changed'), ('-', 'Deleted')], max_length=1)),
+                ('checked_by', models.ForeignKey(blank=True, db_constraint=False, null=True, on_delete=django.db.models.deletion.DO_NOTHING, related_name='+', to=settings.AUTH_USER_MODEL)),
+                ('history_user', models.ForeignKey(null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL)),
+                ('policy', models.ForeignKey(blank=True, db_constraint=False, null=True, on_delete=django.db.models.deletion.DO_NOTHING, related_name='+', to='service_portfolio.policy')),
+                ('service', models.ForeignKey(blank=True, db_constraint=False, null=True, on_delete=django.db.models.deletion.DO_NOTHING, related_name='+', to='service_portfolio.service')),
             ],
             options={
-                "verbose_name": "historical compliance check",
-                "verbose_name_plural": "historical compliance checks",
-                "ordering": ("-history_date", "-history_id"),
-                "get_latest_by": ("history_date", "history_id"),
+                'verbose_name': 'historical compliance check',
+                'verbose_name_plural': 'historical compliance checks',
+                'ordering': ('-history_date', '-history_id'),
+                'get_latest_by': ('history_date', 'history_id'),
             },
             bases=(simple_history.models.HistoricalChanges, models.Model),
         ),
         migrations.CreateModel(
-            name="Decision",
+            name='Decision',
             fields=[
-                (
-                    "id",
-                    models.BigAutoField(
-                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
-                    ),
-                ),
-                (
-                    "outcome",
-                    models.CharField(
-                        blank=True,
-                        choices=[
-                            ("valuable_and_compelling", "Valuable and compelling"),
-                            ("predictable", "Predictable"),
-                            ("reliable", "Reliable"),
-                            ("compliant", "Compliant"),
-                            ("cost_effective", "Cost-effective"),
-                            ("able_to_adapt", "Able to adapt"),
-                        ],
-                        max_length=32,
-                    ),
-                ),
-                ("text", models.TextField()),
-                ("due", models.DateField(blank=True, null=True)),
-                ("created_at", models.DateTimeField(auto_now_add=True)),
-                (
-                    "created_by",
-                    models.ForeignKey(
-                        blank=True,
-                        null=True,
-                        on_delete=django.db.models.deletion.SET_NULL,
-                        related_name="+",
-                        to=settings.AUTH_USER_MODEL,
-                    ),
-                ),
-                (
-                    "owner",
-                    models.ForeignKey(
-                        blank=True,
-                        null=True,
-                        on_delete=django.db.models.deletion.PROTECT,
-                        related_name="review_decisions",
-                        to=settings.AUTH_USER_MODEL,
-                    ),
-                ),
-                (
-                    "proposal",
-                    models.ForeignKey(
-                        blank=True,
-                        null=True,
-                        on_delete=django.db.models.deletion.SET_NULL,
-                        related_name="service_decisions",
-                        to="improvements.proposal",
-                    ),
-                ),
-                (
-                    "review",
-                    models.ForeignKey(
-                        on_delete=django.db.models.deletion.CASCADE,
-                        related_name="decisions",
-                        to="service_portfolio.review",
-                    ),
-                ),
-                (
-                    "service",
-                    models.ForeignKey(
-                        blank=True,
-                        null=True,
-                        on_delete=django.db.models.deletion.PROTECT,
-                        related_name="decisions",
-                        to="service_portfolio.service",
-                    ),
-                ),
+                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
+                ('outcome', models.CharField(blank=True, choices=[('valuable_and_compelling', 'Valuable and compelling'), ('predictable', 'Predictable'), ('reliable', 'Reliable'), ('compliant', 'Compliant'), ('cost_effective', 'Cost-effective'), ('able_to_adapt', 'Able to adapt')], max_length=32)),
+                ('text', models.TextField()),
+                ('due', models.DateField(blank=True, null=True)),
+                ('created_at', models.DateTimeField(auto_now_add=True)),
+                ('created_by', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL)),
+                ('owner', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='review_decisions', to=settings.AUTH_USER_MODEL)),
+                ('proposal', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='service_decisions', to='improvements.proposal')),
+                ('review', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='decisions', to='service_portfolio.review')),
+                ('service', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='decisions', to='service_portfolio.service')),
             ],
             options={
-                "ordering": ["review", "pk"],
+                'ordering': ['review', 'pk'],
             },
         ),
         migrations.CreateModel(
-            name="ContinuityPlan",
+            name='ContinuityPlan',
             fields=[
-                (
-                    "id",
-                    models.BigAutoField(
-                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
-                    ),
-                ),
-                ("name", models.CharField(max_length=200)),
-                (
-                    "essential_functions",
-                    models.TextField(help_text="One essential function per line."),
-                ),
-                (
-                    "other_dependencies",
-                    models.TextField(
-                        blank=True,
-                        help_text="Suppliers, facilities and systems outside the portfolio.",
-                    ),
-                ),
-                (
-                    "vital_records",
-                    models.TextField(blank=True, help_text="One record or database per line."),
-                ),
-                ("plan", models.TextField(help_text="The plan, or where it is kept.")),
-                ("test_interval_days", models.PositiveIntegerField(default=365)),
-                ("last_tested_on", models.DateField(blank=True, null=True)),
-                (
-                    "last_test_result",
-                    models.CharField(
-                        blank=True,
-                        choices=[("passed", "Passed"), ("failed", "Failed")],
-                        default="",
-                        max_length=8,
-                    ),
-                ),
-                ("last_test_notes", models.TextField(blank=True)),
-                ("version", models.PositiveIntegerField(default=1)),
-                (
-                    "dependencies",
-                    models.ManyToManyField(
-                        blank=True,
-                        help_text="Services this one needs.",
-                        related_name="dependents",
-                        to="service_portfolio.service",
-                    ),
-                ),
-                (
-                    "service",
-                    models.ForeignKey(
-                        on_delete=django.db.models.deletion.CASCADE,
-                        related_name="continuity_plans",
-                        to="service_portfolio.service",
-                    ),
-                ),
+                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
+                ('name', models.CharField(max_length=200)),
+                ('essential_functions', models.TextField(help_text='One essential function per line.')),
+                ('other_dependencies', models.TextField(blank=True, help_text='Suppliers, facilities and systems outside the portfolio.')),
+                ('vital_records', models.TextField(blank=True, help_text='One record or database per line.')),
+                ('plan', models.TextField(help_text='The plan, or where it is kept.')),
+                ('test_interval_days', models.PositiveIntegerField(default=365)),
+                ('last_tested_on', models.DateField(blank=True, null=True)),
+                ('last_test_result', models.CharField(blank=True, choices=[('passed', 'Passed'), ('failed', 'Failed')], default='', max_length=8)),
+                ('last_test_notes', models.TextField(blank=True)),
+                ('version', models.PositiveIntegerField(default=1)),
+                ('dependencies', models.ManyToManyField(blank=True, help_text='Services this one needs.', related_name='dependents', to='service_portfolio.service')),
+                ('service', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='continuity_plans', to='service_portfolio.service')),
             ],
             options={
-                "ordering": ["service", "name"],
+                'ordering': ['service', 'name'],
             },
         ),
         migrations.CreateModel(
-            name="ComplianceCheck",
+            name='ComplianceCheck',
             fields=[
-                (
-                    "id",
-                    models.BigAutoField(
-                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
-                    ),
-                ),
-                ("checked_on", models.DateField(default=django.utils.timezone.localdate)),
-                (
-                    "result",
-                    models.CharField(
-                        choices=[("passed", "Passed"), ("failed", "Failed"), ("waived", "Waived")],
-                        max_length=8,
-                    ),
-                ),
-                (
-                    "reason",
-                    models.TextField(
-                        blank=True, help_text="Required for a waiver; the finding if failed."
-                    ),
-                ),
-                ("created_at", models.DateTimeField(auto_now_add=True)),
-                (
-                    "checked_by",
-                    models.ForeignKey(
-                        blank=True,
-                        null=True,
-                        on_delete=django.db.models.deletion.SET_NULL,
-                        related_name="+",
-                        to=settings.AUTH_USER_MODEL,
-                    ),
-                ),
-                (
-                    "policy",
-                    models.ForeignKey(
-                        on_delete=django.db.models.deletion.CASCADE,
-                        related_name="checks",
-                        to="service_portfolio.policy",
-                    ),
-                ),
-                (
-                    "service",
-                    models.ForeignKey(
-                        on_delete=django.db.models.deletion.CASCADE,
-                        related_name="compliance_checks",
-                        to="service_portfolio.service",
-                    ),
-                ),
+                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
+                ('checked_on', models.DateField(default=django.utils.timezone.localdate)),
+                ('result', models.CharField(choices=[('passed', 'Passed'), ('failed', 'Failed'), ('waived', 'Waived')], max_length=8)),
+                ('reason', models.TextField(blank=True, help_text='Required for a waiver; the finding if failed.')),
+                ('created_at', models.DateTimeField(auto_now_add=True)),
+                ('checked_by', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL)),
+                ('policy', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='checks', to='service_portfolio.policy')),
+                ('service', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='compliance_checks', to='service_portfolio.service')),
             ],
             options={
-                "ordering": ["service", "policy", "-checked_on", "-pk"],
-                "permissions": [("waive_compliancecheck", "Can waive a policy compliance check")],
+                'ordering': ['service', 'policy', '-checked_on', '-pk'],
+                'permissions': [('waive_compliancecheck', 'Can waive a policy compliance check')],
             },
         ),
         migrations.CreateModel(
-            name="ServiceChange",
+            name='ServiceChange',
             fields=[
-                (
-                    "id",
-                    models.BigAutoField(
-                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
-                    ),
-                ),
-                ("title", models.CharField(max_length=200)),
-                (
-                    "reference",
-                    models.CharField(
-                        blank=True, help_text="The change record's id.", max_length=100
-                    ),
-                ),
-                ("requested_on", models.DateField()),
-                ("delivered_on", models.DateField(blank=True, null=True)),
-                (
-                    "service",
-                    models.ForeignKey(
-                        on_delete=django.db.models.deletion.CASCADE,
-                        related_name="changes",
-                        to="service_portfolio.service",
-                    ),
-                ),
+                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
+                ('title', models.CharField(max_length=200)),
+                ('reference', models.CharField(blank=True, help_text="The change record's id.", max_length=100)),
+                ('requested_on', models.DateField()),
+                ('delivered_on', models.DateField(blank=True, null=True)),
+                ('service', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='changes', to='service_portfolio.service')),
             ],
             options={
-                "ordering": ["service", "-requested_on", "pk"],
+                'ordering': ['service', '-requested_on', 'pk'],
             },
         ),
         migrations.CreateModel(
-            name="ServiceLevelObjective",
+            name='ServiceLevelObjective',
             fields=[
-                (
-                    "id",
-                    models.BigAutoField(
-                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
-                    ),
-                ),
-                ("name", models.CharField(max_length=200)),
-                (
-                    "kind",
-                    models.CharField(
-                        choices=[
-                            ("service_level", "Service level"),
-                            ("availability", "Availability"),
-                            ("capacity", "Capacity (utilization)"),
-                        ],
-                        default="service_level",
-                        max_length=16,
-                    ),
-                ),
-                (
-                    "statistic",
-                    models.CharField(
-                        choices=[
-                            ("mean", "Mean of the period's observations"),
-                            ("share_meeting", "Share of observations meeting the target"),
-                        ],
-                        default="mean",
-                        max_length=16,
-                    ),
-                ),
-                ("target", models.FloatField()),
-                (
-                    "required_share",
-                    models.FloatField(
-                        blank=True,
-                        help_text="With the share statistic: the share of observations that must meet the target (0 to 1).",
-                        null=True,
-                    ),
-                ),
-                (
-                    "period",
-                    models.CharField(
-                        choices=[("month", "Month"), ("quarter", "Quarter")],
-                        default="month",
-                        max_length=8,
-                    ),
-                ),
-                ("active", models.BooleanField(default=True)),
-                ("version", models.PositiveIntegerField(default=1)),
-                (
-                    "measure",
-                    models.ForeignKey(
-                        on_delete=django.db.models.deletion.PROTECT,
-                        related_name="service_objectives",
-                        to="measurements.measure",
-                    ),
-                ),
-                (
-                    "service",
-                    models.ForeignKey(
-                        on_delete=django.db.models.deletion.CASCADE,
-                        related_name="slos",
-                        to="service_portfolio.service",
-                    ),
-                ),
+                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
+                ('name', models.CharField(max_length=200)),
+                ('kind', models.CharField(choices=[('service_level', 'Service level'), ('availability', 'Availability'), ('capacity', 'Capacity (utilization)')], default='service_level', max_length=16)),
+                ('statistic', models.CharField(choices=[('mean', "Mean of the period's observations"), ('share_meeting', 'Share of observations meeting the target')], default='mean', max_length=16)),
+                ('target', models.FloatField()),
+                ('required_share', models.FloatField(blank=True, help_text='With the share statistic: the share of observations that must meet the target (0 to 1).', null=True)),
+                ('period', models.CharField(choices=[('month', 'Month'), ('quarter', 'Quarter')], default='month', max_length=8)),
+                ('active', models.BooleanField(default=True)),
+                ('version', models.PositiveIntegerField(default=1)),
+                ('measure', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='service_objectives', to='measurements.measure')),
+                ('service', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='slos', to='service_portfolio.service')),
             ],
             options={
-                "verbose_name": "service-level objective",
-                "ordering": ["service", "kind", "name"],
+                'verbose_name': 'service-level objective',
+                'ordering': ['service', 'kind', 'name'],
             },
         ),
         migrations.CreateModel(
-            name="ServicePeriod",
+            name='ServicePeriod',
             fields=[
-                (
-                    "id",
-                    models.BigAutoField(
-                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
-                    ),
-                ),
-                ("period", models.DateField(help_text="The first day of the month.")),
-                ("cost", models.DecimalField(decimal_places=2, max_digits=14)),
-                ("demand", models.FloatField(blank=True, null=True)),
-                (
-                    "service",
-                    models.ForeignKey(
-                        on_delete=django.db.models.deletion.CASCADE,
-                        related_name="periods",
-                        to="service_portfolio.service",
-                    ),
-                ),
+                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
+                ('period', models.DateField(help_text='The first day of the month.')),
+                ('cost', models.DecimalField(decimal_places=2, max_digits=14)),
+                ('demand', models.FloatField(blank=True, null=True)),
+                ('service', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='periods', to='service_portfolio.service')),
             ],
             options={
-                "ordering": ["service", "period"],
+                'ordering': ['service', 'period'],
             },
         ),
         migrations.AddConstraint(
-            model_name="service",
-            constraint=models.CheckConstraint(
-                condition=models.Q(
-                    ("capacity__isnull", True), ("capacity__gt", 0), _connector="OR"
-                ),
-                name="service_portfolio_service_capacity_positive",
-            ),
+            model_name='service',
+            constraint=models.CheckConstraint(condition=models.Q(('capacity__isnull', True), ('capacity__gt', 0), _connector='OR'), name='service_portfolio_service_capacity_positive'),
         ),
         migrations.AddConstraint(
-            model_name="continuityplan",
-            constraint=models.UniqueConstraint(
-                fields=("service", "name"), name="service_portfolio_continuity_unique"
-            ),
+            model_name='continuityplan',
+            constraint=models.UniqueConstraint(fields=('service', 'name'), name='service_portfolio_continuity_unique'),
         ),
         migrations.AddConstraint(
-            model_name="continuityplan",
-            constraint=models.CheckConstraint(
-                condition=models.Q(("test_interval_days__gt", 0)),
-                name="service_portfolio_continuity_interval_positive",
-            ),
+            model_name='continuityplan',
+            constraint=models.CheckConstraint(condition=models.Q(('test_interval_days__gt', 0)), name='service_portfolio_continuity_interval_positive'),
         ),
         migrations.AddConstraint(
-            model_name="compliancecheck",
-            constraint=models.CheckConstraint(
-                condition=models.Q(
-                    models.Q(("result", "waived"), _negated=True),
-                    models.Q(("reason", ""), _negated=True),
-                    _connector="OR",
-                ),
-                name="service_portfolio_waiver_has_reason",
-            ),
+            model_name='compliancecheck',
+            constraint=models.CheckConstraint(condition=models.Q(models.Q(('result', 'waived'), _negated=True), models.Q(('reason', ''), _negated=True), _connector='OR'), name='service_portfolio_waiver_has_reason'),
         ),
         migrations.AddConstraint(
-            model_name="servicechange",
-            constraint=models.CheckConstraint(
-                condition=models.Q(
-                    ("delivered_on__isnull", True),
-                    ("delivered_on__gte", models.F("requested_on")),
-                    _connector="OR",
-                ),
-                name="service_portfolio_change_delivered_after_requested",
-            ),
+            model_name='servicechange',
+            constraint=models.CheckConstraint(condition=models.Q(('delivered_on__isnull', True), ('delivered_on__gte', models.F('requested_on')), _connector='OR'), name='service_portfolio_change_delivered_after_requested'),
         ),
         migrations.AddConstraint(
-            model_name="servicelevelobjective",
-            constraint=models.UniqueConstraint(
-                fields=("service", "name"), name="service_portfolio_slo_unique"
-            ),
+            model_name='servicelevelobjective',
+            constraint=models.UniqueConstraint(fields=('service', 'name'), name='service_portfolio_slo_unique'),
         ),
         migrations.AddConstraint(
-            model_name="serviceperiod",
-            constraint=models.UniqueConstraint(
-                fields=("service", "period"), name="service_portfolio_period_unique"
-            ),
+            model_name='serviceperiod',
+            constraint=models.UniqueConstraint(fields=('service', 'period'), name='service_portfolio_period_unique'),
         ),
         migrations.AddConstraint(
-            model_name="serviceperiod",
-            constraint=models.CheckConstraint(
-                condition=models.Q(("cost__gte", 0)),
-                name="service_portfolio_period_cost_nonnegative",
-            ),
+            model_name='serviceperiod',
+            constraint=models.CheckConstraint(condition=models.Q(('cost__gte', 0)), name='service_portfolio_period_cost_nonnegative'),
         ),
         migrations.AddConstraint(
-            model_name="serviceperiod",
-            constraint=models.CheckConstraint(
-                condition=models.Q(("demand__isnull", True), ("demand__gte", 0), _connector="OR"),
-                name="service_portfolio_period_demand_nonnegative",
-            ),
+            model_name='serviceperiod',
+            constraint=models.CheckConstraint(condition=models.Q(('demand__isnull', True), ('demand__gte', 0), _connector='OR'), name='service_portfolio_period_demand_nonnegative'),
         ),
     ]
