@@ -11,6 +11,7 @@ from django.urls import reverse
 from playwright.sync_api import expect
 
 from tests.apps.appraisals.conftest import CMMI_DEV, GG2_GPS, REQM_SPS, as_yaml, reqm_ml2
+from tests.browser.pages import sign_in
 from tests.factories.accounts import TEST_PASSWORD
 from uplift.apps.appraisals.choices import TeamRole
 from uplift.apps.appraisals.models import AppraisalUnit, TeamMember
@@ -30,13 +31,6 @@ def reqm_at_alpha(transactional_db: None) -> Any:
     return appraisal_import(data=as_yaml(data), filename="reqm-alpha.yaml")
 
 
-def _sign_in(page: Any, username: str, next_url: str) -> None:
-    page.goto(f"/accounts/login/?next={next_url}")
-    page.locator("input[name=username]").fill(username)
-    page.locator("input[name=password]").fill(TEST_PASSWORD)
-    page.get_by_role("button", name="Sign in").click()
-
-
 def test_a_team_member_characterizes_a_practice_and_downloads_the_report(
     page: Any, make_user: Any, reqm_at_alpha: Any, tmp_path: Path
 ) -> None:
@@ -49,7 +43,7 @@ def test_a_team_member_characterizes_a_practice_and_downloads_the_report(
     unit_id = AppraisalUnit.objects.get(appraisal=appraisal, name="alpha").pk
     matrix_url = reverse("appraisals:appraisal_matrix", args=[appraisal.pk])
 
-    _sign_in(page, "tess", matrix_url)
+    sign_in(page, "tess", matrix_url, password=TEST_PASSWORD)
     expect(page.get_by_role("heading", level=1)).to_contain_text("Characterization matrix")
     goal_badge = page.locator(f"#g{area_id}-{goal_id} .badge")
     expect(goal_badge).to_have_text("satisfied")

@@ -36,6 +36,7 @@ from django.contrib.auth import get_user_model
 from django.urls import reverse
 from playwright.sync_api import expect
 
+from tests.browser.pages import sign_in
 from tests.factories.improvements import ProposalFactory
 from uplift.apps.deployments.choices import PlanState, TargetStatus, WaveState
 from uplift.apps.deployments.models import DeploymentPlan
@@ -43,7 +44,7 @@ from uplift.apps.improvements.choices import ProposalState
 from uplift.apps.improvements.models import ExpectedBenefit, Proposal
 from uplift.apps.measurements.demo import measurement_demo_load
 from uplift.apps.measurements.selectors import measure_get
-from uplift.apps.organization.demo import DEMO_PASSWORD, demo_load
+from uplift.apps.organization.demo import demo_load
 
 pytestmark = pytest.mark.browser
 
@@ -80,14 +81,6 @@ def proposal(transactional_db: None) -> int:
     return int(proposal.pk)
 
 
-def _sign_in(page: Any, username: str, next_url: str) -> None:
-    page.goto(f"/accounts/login/?next={next_url}")
-    page.locator("input[name=username]").fill(username)
-    page.locator("input[name=password]").fill(DEMO_PASSWORD)
-    page.get_by_role("button", name="Sign in").click()
-    expect(page).not_to_have_url(re.compile(r"/accounts/login/"))
-
-
 @contextmanager
 def _signed_in(page: Any, username: str, next_url: str) -> Iterator[Any]:
     """A page of a second browser context (its own cookies) signed in as ``username``."""
@@ -96,7 +89,7 @@ def _signed_in(page: Any, username: str, next_url: str) -> Iterator[Any]:
     try:
         other = context.new_page()
         other.set_default_timeout(15_000)
-        _sign_in(other, username, next_url)
+        sign_in(other, username, next_url)
         yield other
     finally:
         context.close()
@@ -134,7 +127,7 @@ def _tab(page: Any, name: str) -> None:
 
 def _plan(page: Any, proposal: int) -> str:
     """Step 1: the plan, from the proposal; its URL."""
-    _sign_in(page, "process.group", f"{reverse('deployments:plan_create')}?proposal={proposal}")
+    sign_in(page, "process.group", f"{reverse('deployments:plan_create')}?proposal={proposal}")
     expect(page.get_by_role("heading", level=1)).to_have_text("New deployment plan")
     expect(page.get_by_role("checkbox", name=re.compile(TITLE))).to_be_checked()
     page.get_by_label(re.compile(r"^Title")).fill(PLAN_TITLE)

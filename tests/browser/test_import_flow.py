@@ -20,9 +20,10 @@ from typing import Any
 import pytest
 from playwright.sync_api import expect
 
+from tests.browser.pages import sign_in
 from uplift.apps.measurements.choices import Direction, Scale
 from uplift.apps.measurements.models import Measure, Observation, ObservationImport
-from uplift.apps.organization.demo import DEMO_PASSWORD, demo_load
+from uplift.apps.organization.demo import demo_load
 
 pytestmark = pytest.mark.browser
 
@@ -58,17 +59,9 @@ def measures(transactional_db: None) -> None:
         )
 
 
-def _sign_in(page: Any, next_url: str) -> None:
-    page.goto(f"/accounts/login/?next={next_url}")
-    page.locator("input[name=username]").fill("process.group")
-    page.locator("input[name=password]").fill(DEMO_PASSWORD)
-    page.get_by_role("button", name="Sign in").click()
-    expect(page).not_to_have_url(re.compile(r"/accounts/login/"))
-
-
 def _preview(page: Any, text: str) -> None:
     """Upload ``text`` as q1.csv and wait for its preview, with the guessed mapping."""
-    _sign_in(page, "/measurements/imports/new/")
+    sign_in(page, "process.group", "/measurements/imports/new/")
     expect(page.get_by_role("heading", level=1)).to_contain_text("Import")
     page.get_by_label("Observation file").set_input_files(
         {"name": "q1.csv", "mimeType": "text/csv", "buffer": text.encode()}

@@ -40,10 +40,10 @@ from django_tasks_db.management.commands.db_worker import Worker
 from playwright.sync_api import expect
 
 from tests.browser import test_import_flow
+from tests.browser.pages import sign_in
 from uplift.apps.measurements import tasks
 from uplift.apps.measurements.models import Observation
 from uplift.apps.measurements.services.observations import LOAD_MIN_BYTES, observation_import
-from uplift.apps.organization.demo import DEMO_PASSWORD
 from uplift.apps.organization.models import WorkActivity
 
 pytestmark = pytest.mark.browser
@@ -165,14 +165,6 @@ def start_worker(settings: Any, pacer: Pacer) -> Iterator[Callable[[], None]]:
     assert not errors
 
 
-def _sign_in(page: Any, next_url: str) -> None:
-    page.goto(f"/accounts/login/?next={next_url}")
-    page.locator("input[name=username]").fill("process.group")
-    page.locator("input[name=password]").fill(DEMO_PASSWORD)
-    page.get_by_role("button", name="Sign in").click()
-    expect(page).not_to_have_url(re.compile(r"/accounts/login/"))
-
-
 def _watch_import(
     page: Any,
     history: Path,
@@ -182,7 +174,7 @@ def _watch_import(
 ) -> None:
     """Upload ``history``, import it, and follow its job's page through ``phases`` (each
     phase: the status it shows) to the outcome, the worker released phase by phase."""
-    _sign_in(page, "/measurements/imports/new/")
+    sign_in(page, "process.group", "/measurements/imports/new/")
     page.get_by_label("Observation file").set_input_files(str(history))
     page.get_by_role("button", name="Preview").click()
     expect(page.get_by_role("heading", name=f"{FILENAME}: the first rows")).to_be_visible()

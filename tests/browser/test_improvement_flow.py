@@ -40,6 +40,7 @@ from django.test import Client
 from django.urls import reverse
 from playwright.sync_api import expect
 
+from tests.browser.pages import sign_in
 from tests.paths import REPO_ROOT
 from uplift.apps.appraisals.demo import appraisal_demo_load
 from uplift.apps.improvements.choices import PlanState, ReviewDecision
@@ -47,7 +48,7 @@ from uplift.apps.improvements.models import ActionPlan, ReviewRequest
 from uplift.apps.improvements.services.selection import criteria_defaults_ensure
 from uplift.apps.library.services import library_import_file
 from uplift.apps.measurements.demo import measurement_demo_load
-from uplift.apps.organization.demo import DEMO_PASSWORD, demo_load
+from uplift.apps.organization.demo import demo_load
 
 pytestmark = pytest.mark.browser
 
@@ -93,14 +94,6 @@ def _named(label: str) -> re.Pattern[str]:
     return re.compile(rf"^{re.escape(label)}( \*)?$")
 
 
-def _sign_in(page: Any, username: str, next_url: str) -> None:
-    page.goto(f"/accounts/login/?next={next_url}")
-    page.locator("input[name=username]").fill(username)
-    page.locator("input[name=password]").fill(DEMO_PASSWORD)
-    page.get_by_role("button", name="Sign in").click()
-    expect(page).not_to_have_url(re.compile(r"/accounts/login/"))
-
-
 @contextmanager
 def _signed_in(page: Any, username: str, next_url: str) -> Iterator[Any]:
     """A page of a second browser context (its own cookies) signed in as ``username``."""
@@ -109,7 +102,7 @@ def _signed_in(page: Any, username: str, next_url: str) -> Iterator[Any]:
     try:
         other = context.new_page()
         other.set_default_timeout(15_000)
-        _sign_in(other, username, next_url)
+        sign_in(other, username, next_url)
         yield other
     finally:
         context.close()
@@ -134,7 +127,7 @@ def _move(page: Any, label: str, reason: str) -> None:
 
 def _propose_from_the_weakness(page: Any) -> str:
     """Step 1: from the findings of the SCAMPI B, propose an improvement; its URL."""
-    _sign_in(page, "process.group", reverse("appraisals:appraisal_list"))
+    sign_in(page, "process.group", reverse("appraisals:appraisal_list"))
     page.get_by_role("link", name=APPRAISAL).click()
     tabs = page.get_by_role("navigation", name=f"Appraisal {APPRAISAL}")
     tabs.get_by_role("link", name="Findings", exact=True).click()

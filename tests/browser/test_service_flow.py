@@ -24,11 +24,12 @@ from django.contrib.auth import get_user_model
 from django.urls import reverse
 from playwright.sync_api import expect
 
+from tests.browser.pages import sign_in
 from uplift.apps.improvements.choices import SourceKind
 from uplift.apps.improvements.models import Proposal
 from uplift.apps.measurements.demo import DEMO_AVAILABILITY_MISS, measurement_demo_load
 from uplift.apps.measurements.selectors import measure_get
-from uplift.apps.organization.demo import DEMO_PASSWORD, demo_load
+from uplift.apps.organization.demo import demo_load
 from uplift.apps.organization.selectors import unit_get, work_activity_list
 from uplift.apps.service_portfolio.choices import ServiceState, SloKind
 from uplift.apps.service_portfolio.models import Decision, Review
@@ -81,14 +82,6 @@ def portfolio(transactional_db: None) -> None:
         )
 
 
-def _sign_in(page: Any, username: str, next_url: str) -> None:
-    page.goto(f"/accounts/login/?next={next_url}")
-    page.locator("input[name=username]").fill(username)
-    page.locator("input[name=password]").fill(DEMO_PASSWORD)
-    page.get_by_role("button", name="Sign in").click()
-    expect(page).not_to_have_url(re.compile(r"/accounts/login/"))
-
-
 def _row(table: Any, name: str) -> Any:
     """The table's row whose first cell names ``name`` (a link of that exact text)."""
     return table.get_by_role("row").filter(
@@ -100,7 +93,7 @@ def test_a_missed_availability_objective_becomes_an_improvement_proposal_from_th
     page: Any, portfolio: None
 ) -> None:
     # The portfolio: Database Hosting visibly misses its availability objective.
-    _sign_in(page, "process.group", reverse("service_portfolio:service_list"))
+    sign_in(page, "process.group", reverse("service_portfolio:service_list"))
     expect(page.get_by_role("heading", level=1)).to_have_text("Service portfolio")
     table = page.get_by_role("table", name=re.compile("the status of its six outcomes"))
     expect(table.get_by_role("row")).to_have_count(4)  # a header and three services
