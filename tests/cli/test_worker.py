@@ -43,17 +43,22 @@ def _signals() -> Iterator[None]:
         signal.signal(number, handler)
 
 
-@pytest.mark.django_db(transaction=True)
-@pytest.mark.usefixtures("_signals")
-def test_uplift_worker_batch_runs_the_queued_imports_and_exits(
-    measures: Any, work_activities: Any, process_group_member, settings, tmp_path
-):
+@pytest.fixture
+def queued_job(
+    measures: Any, work_activities: Any, process_group_member: Any, settings: Any, tmp_path: Path
+) -> ObservationImportJob:
+    """An import job queued in the database (the backend ``uplift worker`` reads)."""
     settings.TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
     settings.MEDIA_ROOT = tmp_path / "media"
-    job = import_job_create(
+    return import_job_create(
         token=uploads.store([GOOD.encode()]), filename="q1.csv", user=process_group_member
     )
 
+
+@pytest.mark.django_db(transaction=True)
+@pytest.mark.usefixtures("_signals")
+def test_uplift_worker_batch_runs_the_queued_imports_and_exits(queued_job):
+    job = queued_job
     result = CliRunner().invoke(app, ["worker", "--batch", "--interval", "0"])
 
     assert result.exit_code == 0, result.output
@@ -65,13 +70,9 @@ def test_uplift_worker_batch_runs_the_queued_imports_and_exits(
 @pytest.mark.django_db(transaction=True)
 @pytest.mark.usefixtures("_signals")
 def test_uplift_worker_first_queues_again_the_import_its_dead_predecessor_left_running(
-    measures: Any, work_activities: Any, process_group_member, settings, tmp_path
+    queued_job,
 ):
-    settings.TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
-    settings.MEDIA_ROOT = tmp_path / "media"
-    job = import_job_create(
-        token=uploads.store([GOOD.encode()]), filename="q1.csv", user=process_group_member
-    )
+    job = queued_job
     dead = subprocess.Popen([sys.executable, "-c", ""])
     dead.wait()
     # The worker died while it ran the job: the job stays running, its task too.

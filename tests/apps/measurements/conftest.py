@@ -80,3 +80,12 @@ def observation_file(tmp_path: Path) -> Callable[..., Path]:
         return path
 
     return write
+
+
+@pytest.fixture
+def import_job_setting(
+    measures: dict[str, Any], work_activities: dict[str, Any], settings: Any, tmp_path: Path
+) -> None:
+    """For import jobs: the three measures and work activities, and the uploads in this
+    test's own ``MEDIA_ROOT``."""
+    settings.MEDIA_ROOT = tmp_path / "media"

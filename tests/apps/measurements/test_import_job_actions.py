@@ -13,7 +13,6 @@ from __future__ import annotations
 import threading
 import time
 from datetime import timedelta
-from pathlib import Path
 from typing import Any
 
 import pytest
@@ -41,15 +40,7 @@ from uplift.apps.measurements.services.import_jobs import (
     import_job_retry,
 )
 
-pytestmark = pytest.mark.django_db
-
-
-@pytest.fixture(autouse=True)
-def _setup(
-    measures: dict[str, Any], work_activities: dict[str, Any], settings: Any, tmp_path: Path
-) -> None:
-    """The three measures and work activities; uploads in this test's MEDIA_ROOT."""
-    settings.MEDIA_ROOT = tmp_path / "media"
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("import_job_setting")]
 
 
 @pytest.fixture

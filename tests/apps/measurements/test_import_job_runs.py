@@ -17,7 +17,6 @@ import socket
 import subprocess
 import sys
 from datetime import datetime, timedelta
-from pathlib import Path
 from typing import Any, ClassVar
 
 import pytest
@@ -43,19 +42,11 @@ from uplift.apps.measurements.services.import_jobs import (
 )
 from uplift.apps.measurements.tasks import observation_import_job_run
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("import_job_setting")]
 
 CANCELLED = (
     "Cancelled by colleague at 2024-03-01 10:00; the worker stopped and nothing was imported."
 )
-
-
-@pytest.fixture(autouse=True)
-def _setup(
-    measures: dict[str, Any], work_activities: dict[str, Any], settings: Any, tmp_path: Path
-) -> None:
-    """The three measures and work activities; uploads in this test's MEDIA_ROOT."""
-    settings.MEDIA_ROOT = tmp_path / "media"
 
 
 def queued(user: Any) -> ObservationImportJob:

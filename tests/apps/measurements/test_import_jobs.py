@@ -9,7 +9,6 @@ database backend and its worker, as ``uplift worker`` does.
 from __future__ import annotations
 
 from datetime import timedelta
-from pathlib import Path
 from typing import Any
 
 import pytest
@@ -34,15 +33,9 @@ from uplift.apps.measurements.services.import_jobs import (
 from uplift.apps.measurements.services.measures import MeasurementError
 from uplift.apps.measurements.tasks import observation_import_job_run
 
+pytestmark = pytest.mark.usefixtures("import_job_setting")
+
 BAD = GOOD + "cycle-time,nowhere,2024-02-01,1,\ncycle-time,alpha,01/02/2024,1,\n"
-
-
-@pytest.fixture(autouse=True)
-def _setup(
-    measures: dict[str, Any], work_activities: dict[str, Any], settings: Any, tmp_path: Path
-) -> None:
-    """The three measures and work activities; uploads in this test's MEDIA_ROOT."""
-    settings.MEDIA_ROOT = tmp_path / "media"
 
 
 def stored(text: str) -> str:
