@@ -16,7 +16,7 @@ from django_htmx.middleware import HtmxDetails
 from uplift.apps.common.context_processors import navigation
 from uplift.apps.common.exports import csv_cell, resolve_attribute
 from uplift.apps.common.templatetags.history import FieldChange, history_rows
-from uplift.apps.common.templatetags.ui import anchor, highlight, minutes
+from uplift.apps.common.templatetags.ui import anchor, entered, highlight, minutes
 from uplift.apps.common.views import ObjectListView
 from uplift.apps.library.models import ProcessModel
 
@@ -254,6 +254,25 @@ def test_anchor_makes_a_fragment_id(identifier, fragment):
 
 def test_minutes_rounds_up():
     assert minutes(timedelta(minutes=14, seconds=30)) == 15
+
+
+@pytest.mark.parametrize(
+    ("value", "text"),
+    [
+        (99.5, "99.5"),
+        (8.0, "8"),
+        (0.00004, "0"),
+        (-0.00001, "0"),
+        (1234.56789, "1234.5679"),
+        (3, "3"),
+        (None, None),
+        ("", ""),
+        (float("nan"), "nan"),
+    ],
+)
+def test_entered_shows_a_typed_number_without_trailing_zeros(value, text):
+    shown = entered(value)
+    assert (str(shown) if isinstance(shown, float) else shown) == text
 
 
 @pytest.mark.parametrize(

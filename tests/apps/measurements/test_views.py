@@ -202,6 +202,15 @@ def test_the_measure_page_lists_its_qppos_with_their_status(reader, observed):
     assert "Not met" in response.content.decode()
 
 
+def test_a_target_reads_as_it_was_typed(reader, observed):
+    make_qppo(observed, target=4.5, name="Cycle time at most 4.5 days")
+
+    html = reader.get(_page("measure_detail", "cycle-time")).content.decode()
+
+    assert "≤ 4.5 days" in html
+    assert "4.5000" not in html
+
+
 def test_the_measure_page_compares_two_stored_baselines(reader, observed):
     older = baseline_compute(
         measure=observed, end=fixtures_h.START + 9 * fixtures_h.WEEK, store=True

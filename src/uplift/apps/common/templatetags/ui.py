@@ -82,3 +82,16 @@ def minutes(duration: timedelta | None) -> int:
     if duration is None:
         return 0
     return math.ceil(duration.total_seconds() / 60)
+
+
+@register.filter
+def entered(value: object, places: int = 4) -> object:
+    """A number someone typed, as they typed it: at most ``places`` decimals and no
+    trailing zeros (a target of 99.5 reads ``99.5``, not ``floatformat``'s ``99.5000``).
+    Anything that is not a number is returned as it is."""
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        return value
+    if isinstance(value, float) and not math.isfinite(value):
+        return value
+    text = f"{value:.{int(places)}f}".rstrip("0").rstrip(".")
+    return "0" if text == "-0" else text
