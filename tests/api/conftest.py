@@ -62,6 +62,14 @@ def _signed_in(user: User) -> APIClient:
     return client
 
 
+def client_of(user: User | None) -> APIClient:
+    """An API client authenticated as ``user`` (``None``: anonymous), without a session."""
+    client = APIClient()
+    if user is not None:
+        client.force_authenticate(user)
+    return client
+
+
 @pytest.fixture
 def outsider(outsider_user: User) -> APIClient:
     return _signed_in(outsider_user)

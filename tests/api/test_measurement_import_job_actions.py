@@ -9,7 +9,6 @@ Tasks run when the transaction commits (the tests' immediate backend).
 from __future__ import annotations
 
 from datetime import timedelta
-from pathlib import Path
 from typing import Any
 
 import pytest
@@ -18,6 +17,7 @@ from django.test import TestCase
 from django.utils import timezone
 from rest_framework.test import APIClient
 
+from tests.api.conftest import client_of
 from tests.api.schema import assert_matches_schema
 from tests.apps.measurements import conftest as measurement_fixtures
 from tests.apps.measurements.test_import import GOOD
@@ -26,27 +26,13 @@ from uplift.apps.measurements.choices import ImportJobState
 from uplift.apps.measurements.models import Observation, ObservationImportJob
 from uplift.apps.measurements.services.import_jobs import STALL_AFTER, import_job_create
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("import_job_setting")]
 
 ACTION = "/api/measurements/import-jobs/{id}/{action}/"
 
 measures = measurement_fixtures.measures
 work_activities = measurement_fixtures.work_activities
-
-
-@pytest.fixture(autouse=True)
-def _setup(
-    measures: dict[str, Any], work_activities: dict[str, Any], settings: Any, tmp_path: Path
-) -> None:
-    """The three measures and work activities; uploads in this test's MEDIA_ROOT."""
-    settings.MEDIA_ROOT = tmp_path / "media"
-
-
-def client_of(user: User | None) -> APIClient:
-    client = APIClient()
-    if user is not None:
-        client.force_authenticate(user)
-    return client
+import_job_setting = measurement_fixtures.import_job_setting
 
 
 def stalled(user: User) -> ObservationImportJob:

@@ -13,18 +13,19 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from django.contrib.auth.models import Permission, User
+from django.contrib.auth.models import Permission
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.test import TestCase
 from rest_framework.test import APIClient
 
+from tests.api.conftest import client_of
 from tests.api.schema import assert_matches_schema
 from tests.apps.measurements import conftest as measurement_fixtures
 from tests.apps.measurements.test_import import GOOD
 from uplift.apps.measurements import uploads
 from uplift.apps.measurements.models import Observation, ObservationImport, ObservationImportJob
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("import_job_setting")]
 
 URL = "/api/measurements/import-jobs/"
 DETAIL = "/api/measurements/import-jobs/{id}/"
@@ -32,21 +33,7 @@ BAD = GOOD + "cycle-time,nowhere,2024-02-01,1,\ncycle-time,alpha,01/02/2024,1,\n
 
 measures = measurement_fixtures.measures
 work_activities = measurement_fixtures.work_activities
-
-
-@pytest.fixture(autouse=True)
-def _setup(
-    measures: dict[str, Any], work_activities: dict[str, Any], settings: Any, tmp_path: Path
-) -> None:
-    """The three measures and work activities; uploads in this test's MEDIA_ROOT."""
-    settings.MEDIA_ROOT = tmp_path / "media"
-
-
-def client_of(user: User | None) -> APIClient:
-    client = APIClient()
-    if user is not None:
-        client.force_authenticate(user)
-    return client
+import_job_setting = measurement_fixtures.import_job_setting
 
 
 def post(client: APIClient, text: str, name: str = "q1.csv", **fields: Any) -> Any:

@@ -11,10 +11,10 @@ import json
 from typing import Any
 
 import pytest
-from django.contrib.auth.models import User
 from django.core.files.uploadedfile import SimpleUploadedFile
 from rest_framework.test import APIClient
 
+from tests.api.conftest import client_of
 from tests.apps.measurements import conftest as measurement_fixtures
 from tests.apps.measurements.test_import import GOOD
 from uplift.apps.measurements.models import Observation, ObservationImport
@@ -31,13 +31,6 @@ work_activities = measurement_fixtures.work_activities
 @pytest.fixture(autouse=True)
 def _setup(measures: dict[str, Any], work_activities: dict[str, Any]) -> None:
     """Every test has the three measures and the three work activities."""
-
-
-def client_of(user: User | None) -> APIClient:
-    client = APIClient()
-    if user is not None:
-        client.force_authenticate(user)
-    return client
 
 
 def post(client: APIClient, text: str, name: str = "q1.csv", **fields: Any) -> Any:
