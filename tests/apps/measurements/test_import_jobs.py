@@ -18,8 +18,9 @@ from django.utils import timezone
 from django_tasks_db.management.commands.db_worker import Worker
 from django_tasks_db.models import DBTaskResult
 
+from tests.apps.measurements.fixtures_h import make_qppo
 from tests.apps.measurements.test_import import GOOD
-from uplift.apps.measurements import tasks, uploads
+from uplift.apps.measurements import selectors, tasks, uploads
 from uplift.apps.measurements.choices import ImportJobState
 from uplift.apps.measurements.models import Observation, ObservationImport, ObservationImportJob
 from uplift.apps.measurements.services import observations as observation_services
@@ -95,6 +96,23 @@ def test_a_job_imports_the_file_records_the_counts_and_deletes_the_upload(
     assert files() == []
     assert tasks.progress_get(job_id=job.pk) is None
     assert import_job_progress(job=job) == ImportJobProgress(ImportJobState.SUCCEEDED, 4, 4, 1.0)
+
+
+@pytest.mark.django_db
+def test_after_a_job_the_worker_leaves_the_provisional_statistics_in_the_cache(
+    process_group_member, measures, django_capture_on_commit_callbacks, django_assert_num_queries
+):
+    qppo = make_qppo(measures["cycle-time"], target=13, name="Cycle time at most 13")
+    assert selectors.objective_status(qppo).status == "no_data"
+
+    with django_capture_on_commit_callbacks(execute=True):
+        create(process_group_member)
+
+    # Judged from the cache: the stored baselines and the watermark, no observations read.
+    with django_assert_num_queries(3):
+        status = selectors.objective_status(qppo)
+    assert (status.status, status.n, status.provisional) == ("met", 2, True)
+    assert status.value == pytest.approx(12.75)
 
 
 @pytest.mark.django_db

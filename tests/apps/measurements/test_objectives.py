@@ -365,6 +365,20 @@ def test_provisional_statuses_take_queries_per_segment_not_per_objective(
     }
 
 
+def test_statistics_computed_for_all_objectives_serve_any_subset_from_the_cache(
+    cycle_time, csat, activities, django_assert_max_num_queries
+):
+    add_series(cycle_time, activities[0], FIVE)
+    add_series(csat, activities[0], [70, 80])
+    both = [make_qppo(cycle_time, target=15, name="Cycle"), make_qppo(csat, target=75)]
+    selectors.objective_statuses(both)  # as the worker does after an import
+
+    # One of them alone (a filtered page): the baselines and the watermark, no statistics.
+    with django_assert_max_num_queries(3):
+        [status] = selectors.objective_statuses(both[1:]).values()
+    assert (status.value, status.n, status.provisional) == (75.0, 2, True)
+
+
 def test_a_new_observation_reads_the_segment_again_instead_of_the_cached_statistics(
     cycle_time, activities
 ):

@@ -665,10 +665,8 @@ def observations_watermark() -> tuple[int, int]:
     return newest or 0, batch or 0
 
 
-def _current_cache_key(
-    measure_ids: Iterable[int], ids: list[int] | None, watermark: tuple[int, int]
-) -> str:
-    text = json.dumps([sorted(measure_ids), ids, watermark], separators=(",", ":"))
+def _current_cache_key(measure_id: int, ids: list[int] | None, watermark: tuple[int, int]) -> str:
+    text = json.dumps([measure_id, ids, watermark], separators=(",", ":"))
     return "measurements:current-statistics:" + hashlib.sha256(text.encode()).hexdigest()
 
 
@@ -684,10 +682,14 @@ def current_statistics(
     last times. A segment that no longer resolves (a unit since renamed) or holds no
     observation gives nothing.
 
-    Over millions of observations that is about a second per segment, so the result is
-    kept in the cache (``CACHES``), keyed by the measures, the segment's work activities
-    and :func:`observations_watermark` (two index look-ups per call): any new or replaced
-    observation, or a change of the segment's members, reads the data again.
+    Over millions of observations that is about a second per segment, so each measure's
+    statistics are kept in the cache (``CACHES``), keyed by the measure, the segment's
+    work activities and :func:`observations_watermark` (two index look-ups per call):
+    any new or replaced observation, or a change of the segment's members, reads the
+    data again, pooled for the measures of a segment not in the cache. Kept per measure
+    (none too: a measure without observations there), any subset of the objectives finds
+    them, so the worker can compute them all after an import
+    (``tasks.objective_statistics_warm``).
     """
     by_segment: dict[str, tuple[dict[str, Any] | None, set[int]]] = {}
     for measure_id, segment in pairs:
@@ -703,13 +705,18 @@ def current_statistics(
             continue
         if watermark is None:
             watermark = observations_watermark()
-        cache_key = _current_cache_key(measure_ids, ids, watermark)
-        cached: dict[int, CurrentStatistics] | None = cache.get(cache_key)
-        if cached is None:
-            cached = _segment_statistics(measure_ids, ids)
-            cache.set(cache_key, cached, CURRENT_STATISTICS_CACHE_SECONDS)
-        for measure_id, statistics in cached.items():
-            found[measure_id, key] = statistics
+        keys = {m: _current_cache_key(m, ids, watermark) for m in sorted(measure_ids)}
+        cached: dict[str, CurrentStatistics | None] = cache.get_many(keys.values())
+        missing = {m for m, cache_key in keys.items() if cache_key not in cached}
+        if missing:
+            computed = _segment_statistics(missing, ids)
+            fresh = {keys[m]: computed.get(m) for m in missing}
+            cache.set_many(fresh, CURRENT_STATISTICS_CACHE_SECONDS)
+            cached |= fresh
+        for measure_id, cache_key in keys.items():
+            statistics = cached[cache_key]
+            if statistics is not None:
+                found[measure_id, key] = statistics
     return found
 
 

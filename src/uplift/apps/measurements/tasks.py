@@ -35,6 +35,7 @@ from django_tasks import task
 from uplift.apps.measurements import uploads
 from uplift.apps.measurements.choices import ImportJobState
 from uplift.apps.measurements.models import ObservationImportJob
+from uplift.apps.measurements.selectors import objective_statuses, qppo_list
 from uplift.apps.measurements.services.observations import (
     ObservationImportResult,
     observation_import,
@@ -45,6 +46,7 @@ __all__ = [
     "PROBLEMS_KEPT",
     "PROGRESS_INTERVAL",
     "ImportJobStopped",
+    "objective_statistics_warm",
     "observation_import_job_run",
     "progress_clear",
     "progress_get",
@@ -187,6 +189,19 @@ def observation_import_job_run(job_id: int) -> str | None:
     return _run(job_id, attempt)
 
 
+@task()
+def objective_statistics_warm() -> int:
+    """Judge every QPPO after an import changed the observations; return how many.
+
+    A QPPO without a stored baseline is judged from its segment's current observations
+    (``selectors.current_statistics``), about a second per segment at a million
+    observations, kept in the cache until the observations change again. The worker
+    runs this once an import job has succeeded, so the objectives pages find them in
+    the cache instead of reading the observations while someone waits.
+    """
+    return len(objective_statuses(qppo_list()))
+
+
 def _claim(job_id: int) -> int | None:
     """Take a queued job for this worker: the attempt claimed, or ``None`` if the job
     is not queued (any more). A compare-and-set on the state and the attempt, so two
@@ -270,6 +285,8 @@ def _run(job_id: int, attempt: int) -> str | None:
     else:
         path.unlink(missing_ok=True)
         progress_clear(job_id=job.pk, attempt=attempt)
+        if result.inserted or result.replaced:  # the observations changed
+            objective_statistics_warm.enqueue()
         return str(ImportJobState.SUCCEEDED)
     entry = progress_get(job_id=job.pk) or {}
     outcome |= {"rows_read": entry.get("rows_read", 0), "rows_total": entry.get("rows_total")}
