@@ -26,6 +26,7 @@ from tests.apps.measurements.test_import import GOOD
 from uplift.apps.measurements import uploads
 from uplift.apps.measurements.models import Observation, ObservationImportJob
 from uplift.apps.measurements.services.import_jobs import import_job_create
+from uplift.apps.measurements.tasks import observation_import_job_run
 from uplift.cli.app import app
 
 UPLIFT = str(Path(sys.executable).with_name("uplift"))
@@ -88,6 +89,12 @@ def test_uplift_worker_first_queues_again_the_import_its_dead_predecessor_left_r
     job.refresh_from_db()
     assert (job.state, job.attempt, job.inserted) == ("succeeded", 2, 4)
     assert Observation.objects.count() == 4
+    # The dead run's task row is failed, not left running; the new run's succeeded.
+    runs = DBTaskResult.objects.filter(task_path=observation_import_job_run.module_path)
+    assert sorted(runs.values_list("status", "exception_class_path")) == [
+        ("FAILED", "uplift.apps.measurements.services.import_jobs.WorkerGone"),
+        ("SUCCESSFUL", ""),
+    ]
 
 
 def _free_port() -> int:

@@ -42,6 +42,8 @@ from django.core.exceptions import PermissionDenied
 from django.db import OperationalError, connection, transaction
 from django.db.models import Q, QuerySet
 from django.utils import timezone
+from django_tasks import TaskResultStatus
+from django_tasks_db.models import DBTaskResult
 
 from uplift.apps.measurements import uploads
 from uplift.apps.measurements.choices import ImportJobState
@@ -398,6 +400,7 @@ def import_jobs_recover() -> list[ObservationImportJob]:
             )
             if not requeued:
                 continue
+            _fail_dead_runs(job)
             _requeue_on_commit(job.pk)
         logger.warning(
             "observation import job %s queued again: its worker %s is gone", job.pk, job.worker
@@ -405,6 +408,25 @@ def import_jobs_recover() -> list[ObservationImportJob]:
         job.refresh_from_db()
         recovered.append(job)
     return recovered
+
+
+class WorkerGone(RuntimeError):
+    """What a dead worker's task run is recorded as having failed with."""
+
+
+def _fail_dead_runs(job: ObservationImportJob) -> None:
+    """Mark failed the task runs of ``job`` that the task backend still counts as running
+    (django-tasks-db's rows: their worker died before it could end them), so the task
+    list tells the truth. Only this job's, by its id among the task's arguments."""
+    gone = WorkerGone(f"its worker ({job.worker}) had stopped; the job was queued again")
+    runs = DBTaskResult.objects.filter(
+        status=TaskResultStatus.RUNNING, task_path=observation_import_job_run.module_path
+    )
+    for run in runs:
+        arguments = run.args_kwargs or {}
+        ids = [(arguments.get("kwargs") or {}).get("job_id"), *(arguments.get("args") or ())]
+        if job.pk in ids:
+            run.set_failed(gone)
 
 
 def _worker_gone(pid_text: str) -> bool:
